@@ -1,0 +1,1 @@
+"""People and machines that act in billpay: users, roles, API tokens."""

@@ -1,0 +1,116 @@
+"""Who may do what, and over which offices.
+
+Two questions are asked of every action: may this role do it (``Permission``),
+and is the object inside the actor's scope (``scope_clause`` / ``in_scope``)?
+Scope is enforced in queries, so an object outside it is simply not found (404).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, select, true
+
+from billpay.accounts.models import ApiToken, Role, User
+from billpay.errors import Forbidden
+from billpay.offices.models import Office, OfficeKind
+
+
+class Permission(StrEnum):
+    BILL_READ = "bill.read"
+    BILL_ISSUE = "bill.issue"
+    BILL_CANCEL = "bill.cancel"
+    FEE_TYPE_MANAGE = "fee_type.manage"
+    REFERENCE_READ = "reference.read"  # offices, fee types
+    SETTLEMENT_IMPORT = "settlement.import"
+
+
+_P = Permission
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.CLERK: frozenset({_P.BILL_READ, _P.BILL_ISSUE, _P.BILL_CANCEL, _P.REFERENCE_READ}),
+    Role.OFFICE_HEAD: frozenset({_P.BILL_READ, _P.BILL_ISSUE, _P.BILL_CANCEL, _P.REFERENCE_READ}),
+    Role.PROVINCIAL: frozenset({_P.BILL_READ, _P.REFERENCE_READ}),
+    Role.FINANCE: frozenset({_P.BILL_READ, _P.REFERENCE_READ, _P.SETTLEMENT_IMPORT}),
+    Role.EXECUTIVE: frozenset({_P.REFERENCE_READ}),
+    Role.AUDITOR: frozenset({_P.BILL_READ, _P.REFERENCE_READ}),
+    Role.ADMIN: frozenset({_P.FEE_TYPE_MANAGE, _P.REFERENCE_READ}),
+    Role.IMPORT_JOB: frozenset({_P.SETTLEMENT_IMPORT, _P.REFERENCE_READ}),
+}
+
+NATIONAL_ROLES = frozenset({Role.FINANCE, Role.EXECUTIVE, Role.AUDITOR, Role.ADMIN, Role.IMPORT_JOB})
+
+
+class ScopeLevel(StrEnum):
+    NATIONAL = "national"
+    PROVINCE = "province"
+    OFFICE = "office"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Whoever is acting: a signed-in user or an API token."""
+
+    role: Role
+    name: str
+    office_id: int | None = None
+    office_code: str | None = None
+    province_code: str | None = None
+    office_kind: str | None = None
+    user_id: int | None = None
+    token_id: int | None = None
+
+    @classmethod
+    def for_user(cls, user: User) -> Actor:
+        return cls._with_office(Role(user.role), user.full_name, user.office, user_id=user.id)
+
+    @classmethod
+    def for_token(cls, token: ApiToken) -> Actor:
+        return cls._with_office(Role(token.role), f"token:{token.name}", token.office,
+                                token_id=token.id)
+
+    @classmethod
+    def _with_office(cls, role: Role, name: str, office: Office | None, **ids) -> Actor:
+        return cls(
+            role=role,
+            name=name,
+            office_id=office.id if office else None,
+            office_code=office.code if office else None,
+            province_code=office.province_code if office else None,
+            office_kind=office.kind if office else None,
+            **ids,
+        )
+
+    def can(self, permission: Permission) -> bool:
+        return permission in ROLE_PERMISSIONS[self.role]
+
+    def require(self, permission: Permission) -> None:
+        if not self.can(permission):
+            raise Forbidden("สิทธิ์ของท่านไม่อนุญาตให้ทำรายการนี้")
+
+    @property
+    def scope(self) -> ScopeLevel:
+        if self.role in NATIONAL_ROLES or self.office_kind == OfficeKind.CENTRAL:
+            return ScopeLevel.NATIONAL
+        if self.office_kind == OfficeKind.PROVINCE or self.role == Role.PROVINCIAL:
+            return ScopeLevel.PROVINCE
+        return ScopeLevel.OFFICE
+
+
+def scope_clause(actor: Actor, office_id_column) -> ColumnElement[bool]:
+    """A WHERE clause limiting ``office_id_column`` to the offices the actor may see."""
+    if actor.scope is ScopeLevel.NATIONAL:
+        return true()
+    if actor.scope is ScopeLevel.PROVINCE:
+        return office_id_column.in_(
+            select(Office.id).where(Office.province_code == actor.province_code)
+        )
+    return office_id_column == actor.office_id
+
+
+def in_scope(actor: Actor, office: Office) -> bool:
+    if actor.scope is ScopeLevel.NATIONAL:
+        return True
+    if actor.scope is ScopeLevel.PROVINCE:
+        return office.province_code == actor.province_code
+    return office.id == actor.office_id

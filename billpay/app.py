@@ -1,0 +1,213 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, g, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from billpay import db as dbmod
+from billpay.config import DEFAULT_SECRET_KEY, ConfigError, default_database_url, load_config
+from billpay.errors import BillpayError
+from billpay.resources import PACKAGE_DIR, resource_dir
+
+log = logging.getLogger("billpay")
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+
+
+class JSONProvider(DefaultJSONProvider):
+    """JSON numbers with a fraction are read as Decimal, never float (money)."""
+
+    ensure_ascii = False
+
+    def loads(self, s, **kwargs):
+        kwargs.setdefault("parse_float", Decimal)
+        return super().loads(s, **kwargs)
+
+
+def _select_locale() -> str:
+    lang = request.cookies.get("lang") if request else None
+    return lang if lang in ("th", "en") else "th"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` overrides the environment's ``BILLPAY_*`` settings
+    (tests pass their database URL and secret here)."""
+    Flask.json_provider_class = JSONProvider
+    app = Flask(
+        "billpay",
+        root_path=str(PACKAGE_DIR),
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(PACKAGE_DIR / "static"),
+        instance_path=os.environ.get("BILLPAY_INSTANCE_PATH")
+        or str(PACKAGE_DIR.parent / "instance"),
+    )
+    settings = load_config(config)
+    _check_production(settings)
+    if not settings.get("DATABASE_URL"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        settings["DATABASE_URL"] = default_database_url(app.instance_path)
+
+    from billpay.bills.services import BillingConfig
+
+    app.config.update(
+        BILLPAY=settings,
+        SECRET_KEY=settings["SECRET_KEY"],
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings["ENV"] == "production",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        MAX_CONTENT_LENGTH=256 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="th",
+        BABEL_DEFAULT_TIMEZONE=settings["TIMEZONE"],
+        API_TITLE="billpay API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    app.extensions["billpay.billing"] = BillingConfig.from_config(settings)
+    app.extensions["billpay.db"] = dbmod.Database(settings["DATABASE_URL"],
+                                                  echo=settings["SQL_ECHO"])
+    app.teardown_appcontext(dbmod.close_session)
+
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    _init_login(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    _register_template_helpers(app)
+
+    @app.before_request
+    def _request_id():
+        g.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+            "form-action 'self'",
+        )
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response
+
+    from billpay.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _check_production(settings: dict[str, Any]) -> None:
+    if settings["ENV"] != "production":
+        return
+    if settings["SECRET_KEY"] == DEFAULT_SECRET_KEY or len(settings["SECRET_KEY"]) < 32:
+        raise ConfigError(
+            "BILLPAY_ENV=production needs BILLPAY_SECRET_KEY: a random value of at least "
+            "32 characters (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    if not settings.get("DATABASE_URL"):
+        raise ConfigError("BILLPAY_ENV=production needs BILLPAY_DATABASE_URL (PostgreSQL)")
+
+
+def _init_login(app: Flask) -> None:
+    from billpay.accounts.services import load_user
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "กรุณาเข้าสู่ระบบก่อนใช้งาน"
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load(session_id: str):
+        return load_user(dbmod.session(), session_id)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from billpay.api.views import register_api
+    from billpay.web.views import register_web
+
+    register_web(app)
+    register_api(app)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _register_error_handlers(app: Flask) -> None:
+    def render_error(code: int, status: str, message: str, errors=None):
+        if _wants_json():
+            body = {"code": code, "status": status, "message": message}
+            if errors:
+                body["errors"] = errors
+            return jsonify(body), code
+        return render_template("error.html", code=code, status=status, message=message), code
+
+    @app.errorhandler(BillpayError)
+    def _domain_error(exc: BillpayError):
+        if exc.code == 404:
+            log.warning("not found or out of scope: %s %s", request.method, request.path)
+        return render_error(exc.code, exc.status, exc.message, exc.errors)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        return render_error(400, "Bad Request",
+                            "แบบฟอร์มหมดอายุหรือไม่ถูกต้อง (CSRF) กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง")
+
+    messages_th = {
+        400: "คำขอไม่ถูกต้อง", 401: "กรุณาเข้าสู่ระบบ", 403: "ไม่มีสิทธิ์เข้าถึง",
+        404: "ไม่พบหน้าที่ต้องการ", 405: "ไม่รองรับวิธีการเรียกนี้",
+        413: "ไฟล์ใหญ่เกินกำหนด", 422: "ข้อมูลไม่ถูกต้อง", 429: "เรียกใช้บ่อยเกินไป กรุณารอสักครู่",
+        500: "ระบบขัดข้อง กรุณาลองใหม่อีกครั้ง",
+    }
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        code = exc.code or 500
+        errors = None
+        data = getattr(exc, "data", None) or {}
+        if "messages" in data:  # webargs/marshmallow validation from flask-smorest
+            errors = data["messages"]
+        elif "errors" in data:
+            errors = data["errors"]
+        message = data.get("message") or messages_th.get(code, exc.description or exc.name)
+        if isinstance(exc.description, str) and code == 400 and "JSON" in exc.description:
+            message = "รูปแบบ JSON ไม่ถูกต้อง"
+        response = render_error(code, exc.name, message, errors)
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(500, "Internal Server Error", messages_th[500])
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from billpay.bahttext import bahttext
+    from billpay.money import format_amount
+    from billpay.thaidate import thai_date, thai_datetime
+
+    app.jinja_env.filters["baht"] = lambda v: "" if v is None else format_amount(v)
+    app.jinja_env.filters["thai_date"] = lambda v, short=False: "" if v is None else thai_date(
+        v, short=short)
+    app.jinja_env.filters["thai_datetime"] = lambda v: "" if v is None else thai_datetime(v)
+    app.jinja_env.filters["bahttext"] = bahttext

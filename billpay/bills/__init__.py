@@ -1,0 +1,1 @@
+"""Bills (ใบแจ้งการชำระเงิน) and the fee-type catalogue."""

@@ -1,0 +1,345 @@
+"""Issuing, finding and cancelling bills.
+
+Every function takes the session and the acting ``Actor``; it flushes and never
+commits. State changes go through ``_transition`` and its table, and each one is
+recorded as a ``BillEvent``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from billpay.accounts.permissions import Actor, Permission, scope_clause
+from billpay.bills.models import (
+    AmountKind,
+    Bill,
+    BillEvent,
+    BillItem,
+    BillStatus,
+    FeeType,
+    RevenueType,
+)
+from billpay.codes import (
+    barcode_data,
+    make_ref1,
+    make_ref2,
+    normalise_ref,
+    qr_payload,
+    validate_biller_id,
+)
+from billpay.config import ConfigError
+from billpay.db import utcnow
+from billpay.errors import Conflict, Forbidden, Invalid, NotFound
+from billpay.numbering import take_number
+from billpay.offices.models import Office
+from billpay.thaidate import BANGKOK, bangkok_date, fiscal_year
+
+LIVE_MODE = 1
+BILL_SERIES = "bill"
+
+# from → allowed destinations. PAID → ISSUED is a bank reversal.
+TRANSITIONS: dict[BillStatus, frozenset[BillStatus]] = {
+    BillStatus.ISSUED: frozenset({BillStatus.PAID, BillStatus.CANCELLED, BillStatus.EXPIRED}),
+    BillStatus.PAID: frozenset({BillStatus.ISSUED}),
+    BillStatus.EXPIRED: frozenset({BillStatus.PAID}),
+    BillStatus.CANCELLED: frozenset(),
+}
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class BillingConfig:
+    """The biller ID each revenue type settles to, and the default time to pay."""
+
+    biller_ids: dict[str, str]
+    due_days: int = 30
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> BillingConfig:
+        default = config.get("BILLER_ID")
+        ids = {
+            RevenueType.STATE.value: config.get("BILLER_ID_STATE") or default,
+            RevenueType.OFF_BUDGET.value: config.get("BILLER_ID_OFF_BUDGET") or default,
+        }
+        for revenue_type, biller_id in ids.items():
+            if not biller_id:
+                raise ConfigError(f"no biller ID for revenue type {revenue_type}: "
+                                  "set BILLPAY_BILLER_ID")
+            try:
+                validate_biller_id(biller_id)
+            except ValueError as exc:
+                raise ConfigError(f"biller ID for {revenue_type} is invalid: {exc}") from None
+        due_days = int(config.get("BILL_DUE_DAYS", 30))
+        if not 1 <= due_days <= 365:
+            raise ConfigError("BILLPAY_BILL_DUE_DAYS must be between 1 and 365")
+        return cls(biller_ids=ids, due_days=due_days)
+
+
+@dataclass(frozen=True)
+class NewBillItem:
+    fee_type: str  # catalogue code
+    quantity: int = 1
+    amount: Decimal | None = None  # unit amount; required for variable fee types
+
+
+@dataclass(frozen=True)
+class NewBill:
+    payer_name: str
+    items: list[NewBillItem]
+    payer_id: str | None = None
+    payer_address: str | None = None
+    payer_phone: str | None = None
+    due_date: date | None = None
+    office_code: str | None = None
+
+
+@dataclass(frozen=True)
+class BillQuery:
+    text: str | None = None  # Ref1, payer name or payer ID
+    status: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    office_code: str | None = None
+    page: int = 1
+    per_page: int = 25
+    sort: str = "-created_at"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _issuing_office(db: Session, actor: Actor, office_code: str | None) -> Office:
+    if office_code and office_code != actor.office_code:
+        raise Invalid("ออกใบแจ้งได้เฉพาะหน่วยงานของท่าน",
+                      {"office_code": [f"ท่านไม่มีสิทธิ์ออกใบแจ้งในนามหน่วยงานรหัส {office_code}"]})
+    if actor.office_id is None:
+        raise Invalid("ผู้ใช้นี้ไม่ได้สังกัดหน่วยงานที่ออกใบแจ้งได้",
+                      {"office_code": ["ไม่มีหน่วยงานสังกัด"]})
+    office = db.get(Office, actor.office_id)
+    if office is None or not office.active:
+        raise Invalid("หน่วยงานของท่านไม่เปิดใช้งาน", {"office_code": ["หน่วยงานไม่เปิดใช้งาน"]})
+    return office
+
+
+def _priced_items(db: Session, items: list[NewBillItem]) -> tuple[list[BillItem], list[FeeType]]:
+    errors: dict[str, Any] = {}
+    codes = {item.fee_type for item in items}
+    catalogue = {f.code: f for f in db.scalars(select(FeeType).where(FeeType.code.in_(codes)))}
+    lines: list[BillItem] = []
+    fee_types: list[FeeType] = []
+    for index, item in enumerate(items):
+        fee_type = catalogue.get(item.fee_type)
+        problem: dict[str, list[str]] = {}
+        if fee_type is None:
+            problem["fee_type"] = [f"ไม่พบประเภทค่าธรรมเนียมรหัส {item.fee_type}"]
+        elif not fee_type.active:
+            problem["fee_type"] = [f"ประเภทค่าธรรมเนียม {item.fee_type} ปิดการใช้งานแล้ว"]
+        else:
+            unit = item.amount
+            if fee_type.amount_kind == AmountKind.FIXED:
+                if unit is not None and unit != fee_type.default_amount:
+                    problem["amount"] = [
+                        f"ค่าธรรมเนียมประเภทนี้กำหนดไว้ {fee_type.default_amount:,.2f} บาท"]
+                unit = fee_type.default_amount
+            elif unit is None:
+                problem["amount"] = ["กรุณาระบุจำนวนเงิน"]
+            elif unit <= 0:
+                problem["amount"] = ["จำนวนเงินต้องมากกว่าศูนย์"]
+            if not problem:
+                lines.append(BillItem(line_no=index + 1, fee_type=fee_type,
+                                      description=fee_type.name_th, quantity=item.quantity,
+                                      unit_amount=unit, amount=unit * item.quantity))
+                fee_types.append(fee_type)
+        if problem:
+            errors[str(index)] = problem
+    if errors:
+        raise Invalid("รายการค่าธรรมเนียมไม่ถูกต้อง", {"items": errors})
+    return lines, fee_types
+
+
+def issue_bill(
+    db: Session,
+    actor: Actor,
+    data: NewBill,
+    config: BillingConfig,
+    *,
+    clock: Clock = utcnow,
+) -> Bill:
+    """Issue a bill at the actor's office: price the items from the catalogue, give it
+    a Ref1 (office, fiscal year, running number, check digit) and a Ref2 (due date)."""
+    actor.require(Permission.BILL_ISSUE)
+    office = _issuing_office(db, actor, data.office_code)
+    if not data.items:
+        raise Invalid("ใบแจ้งต้องมีอย่างน้อยหนึ่งรายการ", {"items": ["ต้องมีอย่างน้อยหนึ่งรายการ"]})
+    lines, fee_types = _priced_items(db, data.items)
+    biller_ids = {config.biller_ids[f.revenue_type] for f in fee_types}
+    if len(biller_ids) > 1:
+        raise Invalid(
+            "รายการรายได้แผ่นดินและเงินนอกงบประมาณเข้าบัญชีต่างกัน กรุณาออกแยกเป็นคนละใบ",
+            {"items": ["ประเภทรายได้ของรายการต้องเข้าบัญชีเดียวกัน"]},
+        )
+    total = sum((line.amount for line in lines), Decimal("0.00"))
+    if total <= 0:
+        raise Invalid("ยอดรวมต้องมากกว่าศูนย์", {"items": ["ยอดรวมต้องมากกว่าศูนย์"]})
+    now = clock()
+    today = bangkok_date(now)
+    due = data.due_date or today + timedelta(days=config.due_days)
+    if due < today:
+        raise Invalid("วันครบกำหนดต้องไม่ก่อนวันนี้", {"due_date": ["วันครบกำหนดต้องไม่ก่อนวันนี้"]})
+    if due > today + timedelta(days=365):
+        raise Invalid("วันครบกำหนดต้องไม่เกิน 1 ปี", {"due_date": ["วันครบกำหนดต้องไม่เกิน 1 ปี"]})
+    year = fiscal_year(today)
+    running = take_number(db, office_id=office.id, fiscal_year=year, series=BILL_SERIES)
+    bill = Bill(
+        office=office,
+        ref1=make_ref1(LIVE_MODE, office.ref_code, year, running),
+        ref2=make_ref2(due),
+        biller_id=biller_ids.pop(),
+        revenue_type=fee_types[0].revenue_type,
+        fiscal_year=year,
+        running=running,
+        payer_name=data.payer_name,
+        payer_id=data.payer_id,
+        payer_address=data.payer_address,
+        payer_phone=data.payer_phone,
+        total=total,
+        due_date=due,
+        status=BillStatus.ISSUED,
+        created_at=now,
+        created_by_id=actor.user_id,
+        items=lines,
+    )
+    db.add(bill)
+    _record(bill, None, BillStatus.ISSUED, actor, now, None)
+    db.flush()
+    return bill
+
+
+def _record(bill: Bill, from_status, to_status, actor: Actor | None, at: datetime,
+            reason: str | None) -> None:
+    bill.events.append(BillEvent(
+        from_status=from_status, to_status=to_status, at=at, reason=reason,
+        user_id=actor.user_id if actor else None, token_id=actor.token_id if actor else None))
+
+
+def _transition(bill: Bill, to: BillStatus, actor: Actor | None, at: datetime,
+                reason: str | None = None) -> None:
+    current = BillStatus(bill.status)
+    if to not in TRANSITIONS[current]:
+        raise Conflict(f"ใบแจ้ง {bill.ref1} อยู่ในสถานะ{bill.status_label} "
+                       f"จึงเปลี่ยนเป็นสถานะนี้ไม่ได้")
+    bill.status = to
+    _record(bill, current, to, actor, at, reason)
+
+
+def _scoped(actor: Actor) -> Select:
+    actor.require(Permission.BILL_READ)
+    return select(Bill).where(scope_clause(actor, Bill.office_id))
+
+
+def get_bill(db: Session, actor: Actor, ref1: str, *, for_update: bool = False) -> Bill:
+    """The bill with this Ref1 if the actor may see it; otherwise NotFound (never
+    Forbidden, so that another office's Ref1s cannot be probed)."""
+    try:
+        ref1 = normalise_ref(ref1)
+    except ValueError:
+        raise NotFound("ไม่พบใบแจ้งการชำระเงิน") from None
+    query = _scoped(actor).where(Bill.ref1 == ref1).options(selectinload(Bill.items))
+    if for_update:
+        query = query.with_for_update(of=Bill)
+    bill = db.scalar(query)
+    if bill is None:
+        raise NotFound("ไม่พบใบแจ้งการชำระเงิน")
+    return bill
+
+
+def cancel_bill(db: Session, actor: Actor, ref1: str, reason: str, *,
+                clock: Clock = utcnow) -> Bill:
+    """Cancel an unpaid bill; a reason is required and kept with who and when."""
+    actor.require(Permission.BILL_CANCEL)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("กรุณาระบุเหตุผลการยกเลิก", {"reason": ["กรุณาระบุเหตุผลการยกเลิก"]})
+    if len(reason) > 500:
+        raise Invalid("เหตุผลยาวเกิน 500 ตัวอักษร", {"reason": ["ไม่เกิน 500 ตัวอักษร"]})
+    bill = get_bill(db, actor, ref1, for_update=True)
+    if bill.office_id != actor.office_id:
+        raise Forbidden("ยกเลิกได้เฉพาะใบแจ้งของหน่วยงานของท่าน")
+    now = clock()
+    _transition(bill, BillStatus.CANCELLED, actor, now, reason)
+    bill.cancelled_at = now
+    bill.cancelled_by_id = actor.user_id
+    bill.cancel_reason = reason
+    db.flush()
+    return bill
+
+
+def expire_overdue(db: Session, *, today: date, actor: Actor | None = None) -> int:
+    """Mark issued bills whose due date has passed as expired (a daily job)."""
+    bills = db.scalars(
+        select(Bill).where(Bill.status == BillStatus.ISSUED, Bill.due_date < today)
+        .with_for_update(of=Bill)
+    ).all()
+    now = utcnow()
+    for bill in bills:
+        _transition(bill, BillStatus.EXPIRED, actor, now, "เกินกำหนดชำระ")
+    db.flush()
+    return len(bills)
+
+
+_SORTS = {
+    "created_at": Bill.created_at, "ref1": Bill.ref1, "payer_name": Bill.payer_name,
+    "total": Bill.total, "due_date": Bill.due_date, "status": Bill.status,
+}
+
+
+def search_bills(db: Session, actor: Actor, q: BillQuery) -> tuple[list[Bill], int]:
+    """A page of the bills the actor may see, and how many match in all."""
+    query = _scoped(actor)
+    if q.text:
+        text = q.text.strip()
+        digits = text.replace(" ", "")
+        conditions = [Bill.payer_name.ilike(f"%{text}%")]
+        if digits.isdigit():
+            conditions += [Bill.ref1 == digits, Bill.payer_id == digits,
+                           Bill.ref1.like(f"%{digits}%")]
+        query = query.where(or_(*conditions))
+    if q.status:
+        query = query.where(Bill.status == q.status)
+    if q.office_code:
+        query = query.where(Bill.office.has(Office.code == q.office_code))
+    if q.date_from:
+        start = datetime.combine(q.date_from, datetime.min.time(), tzinfo=BANGKOK)
+        query = query.where(Bill.created_at >= start)
+    if q.date_to:
+        end = datetime.combine(q.date_to + timedelta(days=1), datetime.min.time(), tzinfo=BANGKOK)
+        query = query.where(Bill.created_at < end)
+    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    key = q.sort.lstrip("-")
+    column = _SORTS.get(key, Bill.created_at)
+    order = column.desc() if q.sort.startswith("-") else column.asc()
+    page = max(q.page, 1)
+    per_page = min(max(q.per_page, 1), 200)
+    rows = db.scalars(query.order_by(order, Bill.id.desc())
+                      .offset((page - 1) * per_page).limit(per_page)).all()
+    return list(rows), total or 0
+
+
+@dataclass(frozen=True)
+class BillCodes:
+    barcode_data: str
+    qr_payload: str
+
+
+def bill_codes(bill: Bill) -> BillCodes:
+    """The barcode text and Thai QR payload printed on the bill (derived, not stored)."""
+    return BillCodes(
+        barcode_data=barcode_data(bill.biller_id, bill.ref1, bill.ref2, bill.total),
+        qr_payload=qr_payload(bill.biller_id, bill.ref1, bill.ref2, bill.total, dynamic=True),
+    )

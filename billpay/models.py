@@ -1,0 +1,9 @@
+"""Imports every model so that ``Base.metadata`` is complete (Alembic, tests)."""
+
+from billpay.accounts.models import ApiToken, User  # noqa: F401
+from billpay.bills.models import Bill, BillEvent, BillItem, FeeType  # noqa: F401
+from billpay.db import Base  # noqa: F401
+from billpay.numbering import Counter  # noqa: F401
+from billpay.offices.models import Office  # noqa: F401
+
+metadata = Base.metadata

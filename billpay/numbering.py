@@ -1,0 +1,57 @@
+"""Running numbers per office, fiscal year and series, without gaps.
+
+A counter row holds the last number given out. ``take_number`` advances it with
+``UPDATE … SET last_value = last_value + 1 … RETURNING`` inside the caller's
+transaction: the row stays locked until that transaction ends, so concurrent
+callers queue, and a rollback gives the number back. Never ``max() + 1`` (two
+readers see the same max) and never a database sequence (sequences leave gaps).
+Bills use it for the running part of Ref1; receipts for their numbers.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from billpay.db import Base
+
+
+class Counter(Base):
+    __tablename__ = "counters"
+    __table_args__ = (
+        UniqueConstraint("office_id", "fiscal_year", "series", name="uq_counters_scope"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    fiscal_year: Mapped[int]
+    series: Mapped[str] = mapped_column(String(20))
+    last_value: Mapped[int] = mapped_column(default=0)
+
+
+def take_number(db: Session, *, office_id: int, fiscal_year: int, series: str) -> int:
+    """The next number of the series, 1 for the first; locked until the caller's
+    transaction ends."""
+    advance = (
+        update(Counter)
+        .where(
+            Counter.office_id == office_id,
+            Counter.fiscal_year == fiscal_year,
+            Counter.series == series,
+        )
+        .values(last_value=Counter.last_value + 1)
+        .returning(Counter.last_value)
+        .execution_options(synchronize_session=False)
+    )
+    number = db.execute(advance).scalar_one_or_none()
+    if number is not None:
+        return number
+    try:
+        with db.begin_nested():
+            db.add(Counter(office_id=office_id, fiscal_year=fiscal_year, series=series,
+                           last_value=1))
+        return 1
+    except IntegrityError:
+        # Another transaction created the row first; queue behind it.
+        return db.execute(advance).scalar_one()

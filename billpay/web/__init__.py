@@ -1,0 +1,1 @@
+"""Pages shared by every domain: home, fonts, language, helpers for forms."""

@@ -1,0 +1,66 @@
+"""Home, fonts and language; registers every page blueprint."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, redirect, request, send_from_directory, url_for
+from flask_login import current_user, login_required
+
+from billpay.accounts.permissions import Permission
+from billpay.resources import resource_dir
+from billpay.web.helpers import error_for, page_actor
+
+bp = Blueprint("web", __name__)
+
+FONT_FILES = {"Sarabun-Regular.ttf", "Sarabun-Bold.ttf", "Sarabun-SemiBold.ttf",
+              "Sarabun-Italic.ttf"}
+
+
+@bp.get("/")
+@login_required
+def home():
+    actor = page_actor()
+    if actor.can(Permission.BILL_ISSUE):
+        return redirect(url_for("bills.new_bill"))
+    if actor.can(Permission.BILL_READ):
+        return redirect(url_for("bills.list_bills"))
+    if actor.can(Permission.FEE_TYPE_MANAGE):
+        return redirect(url_for("bills.fee_types"))
+    from flask import render_template
+
+    return render_template("home.html")
+
+
+@bp.get("/fonts/<name>")
+def font(name: str):
+    """The Sarabun font for the pages, served by the app itself (no CDN)."""
+    if name not in FONT_FILES:
+        abort(404)
+    response = send_from_directory(resource_dir("fonts"), name, max_age=30 * 24 * 3600)
+    return response
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    target = request.referrer if request.referrer and request.referrer.startswith(
+        request.host_url) else url_for("web.home")
+    response = redirect(target)
+    if code in ("th", "en"):
+        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+def register_web(app: Flask) -> None:
+    from billpay.accounts.views import bp as auth_bp
+    from billpay.bills.views import bp as bills_bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(bills_bp)
+    app.jinja_env.globals["error_for"] = error_for
+    app.jinja_env.globals["Permission"] = Permission
+
+    @app.context_processor
+    def _actor():
+        if current_user.is_authenticated:
+            return {"actor": page_actor()}
+        return {"actor": None}
