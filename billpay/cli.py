@@ -7,7 +7,7 @@ import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from billpay.db import get_database
 from billpay.errors import BillpayError
@@ -24,7 +24,7 @@ def _fail(exc: BillpayError) -> None:
     sys.exit(1)
 
 
-@click.group("db")
+@click.group("db", cls=AppGroup)
 def db_group():
     """Database schema (Alembic migrations in migrations/)."""
 
@@ -58,6 +58,7 @@ def db_check():
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--fee-types", "fee_types_csv", type=click.File("rb"),
               help="CSV of fee types (default: the demo catalogue, only when none exist)")
 def seed(fee_types_csv):
@@ -85,7 +86,7 @@ def seed(fee_types_csv):
         _fail(exc)
 
 
-@click.group("users")
+@click.group("users", cls=AppGroup)
 def users_group():
     """People who sign in."""
 
@@ -110,7 +111,7 @@ def users_create(username, full_name, role, office_code, position, password):
         _fail(exc)
 
 
-@click.group("tokens")
+@click.group("tokens", cls=AppGroup)
 def tokens_group():
     """Bearer tokens for jobs and other systems."""
 
@@ -133,7 +134,7 @@ def tokens_create(name, role, office_code):
         _fail(exc)
 
 
-@click.group("bills")
+@click.group("bills", cls=AppGroup)
 def bills_group():
     """Bill housekeeping jobs."""
 
@@ -159,6 +160,7 @@ DEMO_USERS = (
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--serve/--no-serve", default=True, help="run the web server afterwards")

@@ -23,7 +23,7 @@ class Money(fields.Field):
     default_error_messages = {"invalid": "จำนวนเงินไม่ถูกต้อง", **THAI_MESSAGES}
 
     def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
-        if isinstance(value, bool) or isinstance(value, float):
+        if isinstance(value, bool | float):
             raise self.make_error("invalid")
         try:
             return parse_amount(value, allow_zero=True)

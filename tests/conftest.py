@@ -92,7 +92,7 @@ def db(app) -> Iterator[Session]:
     factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
                            expire_on_commit=False)
     session = factory()
-    with database.bound_to(factory), app.app_context():
+    with database.bound_to(factory):
         try:
             yield session
         finally:

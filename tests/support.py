@@ -6,14 +6,19 @@ import os
 import re
 from pathlib import Path
 
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from billpay import migrate
+from billpay.accounts import services as account_services
 from billpay.app import create_app
 from billpay.bills import catalogue
 from billpay.db import get_database
 from billpay.offices.services import seed_offices
+
+# Cheap password hashing in tests: the production parameters cost ~0.1 s per hash.
+account_services._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 PG_ADMIN_URL = os.environ.get(
     "BILLPAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -10,7 +10,7 @@ from billpay.accounts.models import Role
 from billpay.accounts.permissions import Actor
 from billpay.bills import services as bills
 from billpay.bills.models import Bill, BillStatus, FeeType
-from billpay.codes import parse_ref1, parse_qr_payload
+from billpay.codes import parse_qr_payload, parse_ref1
 from billpay.errors import Conflict, Forbidden, Invalid, NotFound
 
 CONFIG = bills.BillingConfig(biller_ids={"state": "099999999999100",
@@ -170,10 +170,16 @@ def test_expire_overdue(db, clerk_actor):
 
 def test_search_by_name_id_and_status(db, clerk_actor):
     a = bills.issue_bill(db, clerk_actor, new_bill(payer_name="นายสมปอง ค้นเจอ",
-                                                   payer_id="1101700203451"), CONFIG)
+                                                   payer_id="0105556012341"), CONFIG)
     bills.issue_bill(db, clerk_actor, new_bill(payer_name="นางมาลี อื่น"), CONFIG)
-    for text in ("สมปอง", "1101700203451", a.ref1):
+    for text in ("สมปอง", "0105556012341", a.ref1):
         rows, total = bills.search_bills(db, clerk_actor, bills.BillQuery(text=text))
         assert [r.ref1 for r in rows] == [a.ref1], text
     rows, _ = bills.search_bills(db, clerk_actor, bills.BillQuery(status="cancelled"))
     assert rows == []
+
+
+def test_payer_id_checksum_is_checked_by_the_service_too(db, clerk_actor):
+    with pytest.raises(Invalid) as caught:
+        bills.issue_bill(db, clerk_actor, new_bill(payer_id="0105556012342"), CONFIG)
+    assert "payer_id" in caught.value.errors

@@ -28,6 +28,7 @@ from billpay.bills.models import (
 )
 from billpay.codes import (
     barcode_data,
+    is_valid_thai_id,
     make_ref1,
     make_ref2,
     normalise_ref,
@@ -177,6 +178,9 @@ def issue_bill(
     office = _issuing_office(db, actor, data.office_code)
     if not data.items:
         raise Invalid("ใบแจ้งต้องมีอย่างน้อยหนึ่งรายการ", {"items": ["ต้องมีอย่างน้อยหนึ่งรายการ"]})
+    if data.payer_id is not None and not is_valid_thai_id(data.payer_id):
+        raise Invalid("เลขประจำตัวผู้ชำระเงินไม่ถูกต้อง",
+                      {"payer_id": ["เลขประจำตัวประชาชนไม่ถูกต้อง (ผลรวมตรวจสอบไม่ตรง)"]})
     lines, fee_types = _priced_items(db, data.items)
     biller_ids = {config.biller_ids[f.revenue_type] for f in fee_types}
     if len(biller_ids) > 1:
@@ -272,10 +276,10 @@ def cancel_bill(db: Session, actor: Actor, ref1: str, reason: str, *,
     if bill.office_id != actor.office_id:
         raise Forbidden("ยกเลิกได้เฉพาะใบแจ้งของหน่วยงานของท่าน")
     now = clock()
-    _transition(bill, BillStatus.CANCELLED, actor, now, reason)
     bill.cancelled_at = now
     bill.cancelled_by_id = actor.user_id
     bill.cancel_reason = reason
+    _transition(bill, BillStatus.CANCELLED, actor, now, reason)
     db.flush()
     return bill
 

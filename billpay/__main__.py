@@ -1,0 +1,3 @@
+from billpay.cli import main
+
+main()
