@@ -14,7 +14,7 @@ from billpay.resources import resource_dir
 def alembic_config(url: str, connection=None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(resource_dir("migrations")))
-    cfg.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
+    cfg.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     cfg.attributes["url"] = url
     if connection is not None:
         cfg.attributes["connection"] = connection

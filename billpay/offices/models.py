@@ -37,7 +37,7 @@ class Office(Base):
     name_en: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
 
-    parent: Mapped[Office | None] = relationship(remote_side=[id])
+    parent: Mapped[Office | None] = relationship(remote_side=[id], lazy="joined", join_depth=1)
 
     @property
     def ref_code(self) -> str:

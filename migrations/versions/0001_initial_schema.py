@@ -1,6 +1,6 @@
 """initial schema: offices, users, tokens, fee types, bills, counters
 
-Revision ID: 4cd559d4d6d8
+Revision ID: 0001
 Revises:
 Create Date: 2026-11-23 15:56:09.777347
 """
@@ -13,7 +13,7 @@ from alembic import op
 import billpay.db
 
 
-revision: str = "4cd559d4d6d8"
+revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
