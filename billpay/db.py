@@ -171,3 +171,46 @@ def close_session(_exc=None) -> None:
     db_session = g.pop("db_session", None)
     if db_session is not None:
         db_session.close()
+
+
+def insert_rows(db: Session, model, rows: list[dict], *, return_ids: bool = False) -> list[int]:
+    """Insert many rows of ``model`` fast, inside the session's transaction.
+
+    PostgreSQL: ids are taken from the table's sequence in one query and the rows
+    are sent with ``COPY`` (an order of magnitude faster than INSERTs for the
+    hundreds of thousands of lines of a settlement file). Other engines: one
+    executemany INSERT (with RETURNING when ids are wanted). Column values go
+    through each column type's bind processing (Money, UTCDateTime), as the ORM would.
+    Returns the new ids in the order of ``rows`` when ``return_ids``.
+    """
+    if not rows:
+        return []
+    from sqlalchemy import insert, text
+
+    table = model.__table__
+    connection = db.connection()
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        if return_ids:
+            result = connection.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+            return [row[0] for row in result]
+        connection.execute(insert(table), rows)
+        return []
+    names = list(rows[0])
+    ids: list[int] = []
+    if "id" not in names:
+        ids = list(connection.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table.name, "n": len(rows)}).scalars())
+    processors = [table.c[name].type.bind_processor(dialect) for name in names]
+    columns = ", ".join(f'"{name}"' for name in (names + (["id"] if ids else [])))
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+        for index, row in enumerate(rows):
+            values = [row[name] if proc is None else proc(row[name])
+                      for name, proc in zip(names, processors, strict=True)]
+            if ids:
+                values.append(ids[index])
+            copy.write_row(values)
+    return ids if return_ids else []

@@ -5,5 +5,12 @@ from billpay.bills.models import Bill, BillEvent, BillItem, FeeType  # noqa: F40
 from billpay.db import Base  # noqa: F401
 from billpay.numbering import Counter  # noqa: F401
 from billpay.offices.models import Office  # noqa: F401
+from billpay.payments.models import Payment  # noqa: F401
+from billpay.settlement.models import (  # noqa: F401
+    BankLine,
+    SettlementBatch,
+    SettlementException,
+    SettlementFile,
+)
 
 metadata = Base.metadata

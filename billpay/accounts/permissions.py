@@ -24,6 +24,8 @@ class Permission(StrEnum):
     FEE_TYPE_MANAGE = "fee_type.manage"
     REFERENCE_READ = "reference.read"  # offices, fee types
     SETTLEMENT_IMPORT = "settlement.import"
+    SETTLEMENT_READ = "settlement.read"  # files, reconciliation, exceptions
+    SETTLEMENT_RESOLVE = "settlement.resolve"  # work the exceptions queue
 
 
 _P = Permission
@@ -31,9 +33,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CLERK: frozenset({_P.BILL_READ, _P.BILL_ISSUE, _P.BILL_CANCEL, _P.REFERENCE_READ}),
     Role.OFFICE_HEAD: frozenset({_P.BILL_READ, _P.BILL_ISSUE, _P.BILL_CANCEL, _P.REFERENCE_READ}),
     Role.PROVINCIAL: frozenset({_P.BILL_READ, _P.REFERENCE_READ}),
-    Role.FINANCE: frozenset({_P.BILL_READ, _P.REFERENCE_READ, _P.SETTLEMENT_IMPORT}),
+    Role.FINANCE: frozenset({_P.BILL_READ, _P.REFERENCE_READ, _P.SETTLEMENT_IMPORT,
+                             _P.SETTLEMENT_READ, _P.SETTLEMENT_RESOLVE}),
     Role.EXECUTIVE: frozenset({_P.REFERENCE_READ}),
-    Role.AUDITOR: frozenset({_P.BILL_READ, _P.REFERENCE_READ}),
+    Role.AUDITOR: frozenset({_P.BILL_READ, _P.REFERENCE_READ, _P.SETTLEMENT_READ}),
     Role.ADMIN: frozenset({_P.FEE_TYPE_MANAGE, _P.REFERENCE_READ}),
     Role.IMPORT_JOB: frozenset({_P.SETTLEMENT_IMPORT, _P.REFERENCE_READ}),
 }
