@@ -203,6 +203,7 @@ def _register_error_handlers(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from billpay.bahttext import bahttext
+    from billpay.bills.models import BILL_STATUS_LABELS_TH
     from billpay.money import format_amount
     from billpay.thaidate import thai_date, thai_datetime
 
@@ -211,3 +212,4 @@ def _register_template_helpers(app: Flask) -> None:
         v, short=short)
     app.jinja_env.filters["thai_datetime"] = lambda v: "" if v is None else thai_datetime(v)
     app.jinja_env.filters["bahttext"] = bahttext
+    app.jinja_env.filters["bill_status"] = lambda v: BILL_STATUS_LABELS_TH.get(v, v)

@@ -8,7 +8,7 @@ named by the Buddhist-era year in which it ends: 1 October 2025 starts FY 2569.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -78,6 +78,11 @@ def to_bangkok(dt: datetime) -> datetime:
 def bangkok_date(dt: datetime) -> date:
     """The calendar day in Bangkok at instant ``dt`` (aware)."""
     return to_bangkok(dt).date()
+
+
+def day_start(d: date) -> datetime:
+    """The instant a Bangkok calendar day begins (aware): the cut for "paid on that day"."""
+    return datetime.combine(d, time.min, tzinfo=BANGKOK)
 
 
 def _day(d: date | datetime) -> date:

@@ -40,7 +40,7 @@ from billpay.db import utcnow
 from billpay.errors import Conflict, Forbidden, Invalid, NotFound
 from billpay.numbering import take_number
 from billpay.offices.models import Office
-from billpay.thaidate import BANGKOK, bangkok_date, fiscal_year
+from billpay.thaidate import bangkok_date, day_start, fiscal_year
 
 LIVE_MODE = 1
 BILL_SERIES = "bill"
@@ -319,11 +319,9 @@ def search_bills(db: Session, actor: Actor, q: BillQuery) -> tuple[list[Bill], i
     if q.office_code:
         query = query.where(Bill.office.has(Office.code == q.office_code))
     if q.date_from:
-        start = datetime.combine(q.date_from, datetime.min.time(), tzinfo=BANGKOK)
-        query = query.where(Bill.created_at >= start)
+        query = query.where(Bill.created_at >= day_start(q.date_from))
     if q.date_to:
-        end = datetime.combine(q.date_to + timedelta(days=1), datetime.min.time(), tzinfo=BANGKOK)
-        query = query.where(Bill.created_at < end)
+        query = query.where(Bill.created_at < day_start(q.date_to + timedelta(days=1)))
     total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     key = q.sort.lstrip("-")
     column = _SORTS.get(key, Bill.created_at)

@@ -26,7 +26,7 @@ from billpay.bills.schemas import BillIn
 from billpay.db import session
 from billpay.errors import Invalid
 from billpay.thaidate import parse_thai_date
-from billpay.web.helpers import page_actor, requires
+from billpay.web.helpers import allow_same_origin_frame, page_actor, requires
 
 bp = Blueprint("bills", __name__)
 
@@ -138,8 +138,9 @@ def show_bill(ref1):
 def bill_pdf_view(ref1):
     bill = bills.get_bill(session(), page_actor(), ref1)
     as_download = request.args.get("download") == "1"
-    return send_file(bill_pdf(bill), mimetype="application/pdf", as_attachment=as_download,
-                     download_name=f"bill-{bill.ref1}.pdf")
+    response = send_file(bill_pdf(bill), mimetype="application/pdf", as_attachment=as_download,
+                         download_name=f"bill-{bill.ref1}.pdf")
+    return allow_same_origin_frame(response)
 
 
 @bp.route("/bills/<ref1>/cancel", methods=["GET", "POST"])

@@ -17,21 +17,22 @@ import io
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from billpay.accounts.permissions import Actor, Permission
+from billpay.accounts.permissions import Actor, Permission, ScopeLevel, scope_clause
 from billpay.bills.models import Bill, BillEvent, BillStatus
 from billpay.bills.services import TRANSITIONS
 from billpay.codes import Ref1Error, normalise_ref, parse_ref1
 from billpay.db import insert_rows, utcnow
-from billpay.errors import Invalid
+from billpay.errors import Conflict, Invalid, NotFound
+from billpay.offices.models import Office
 from billpay.payments.models import Payment, PaymentMethod, PaymentStatus
 from billpay.settlement.models import (
     BankLine,
@@ -44,6 +45,7 @@ from billpay.settlement.models import (
 )
 from billpay.settlement.parser import SettlementFileError, parse_settlement, validate_settlement
 from billpay.settlement.records import KIND_PAYMENT, BankVariant, Detail
+from billpay.thaidate import day_start
 
 CHUNK_LINES = 2000
 ZERO = Decimal("0.00")
@@ -492,3 +494,158 @@ def _write_chunk(db: Session, chunk: _Chunk, now: datetime) -> None:
     # Receipts are issued here, in this transaction, for the new matched payments
     # (new_payment) once the receipts part lands.
     db.flush()
+
+
+# -- working the exceptions ------------------------------------------------------------
+
+RESOLUTIONS_NEEDING_BILL = frozenset({Resolution.LINKED, Resolution.ACCEPTED})
+
+
+def get_exception(db: Session, actor: Actor, exception_id: int, *,
+                  for_update: bool = False) -> SettlementException:
+    """An exception the actor may see: national roles see all, others their offices'
+    (an exception whose bill is unknown belongs to no office: national roles only)."""
+    actor.require(Permission.SETTLEMENT_READ)
+    query = select(SettlementException).where(SettlementException.id == exception_id)
+    if actor.scope is not ScopeLevel.NATIONAL:
+        query = query.where(scope_clause(actor, SettlementException.office_id))
+    if for_update:
+        query = query.with_for_update(of=SettlementException)
+    found = db.scalar(query)
+    if found is None:
+        raise NotFound("ไม่พบรายการรอตรวจสอบ")
+    return found
+
+
+def resolve_exception(
+    db: Session,
+    actor: Actor,
+    exception_id: int,
+    resolution: Resolution | str,
+    note: str,
+    *,
+    bill_ref1: str | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> SettlementException:
+    """Close an exception, with a reason, recording who and when.
+
+    ``linked``: the payment belongs to the bill ``bill_ref1`` (same amount); that bill
+    becomes paid. ``accepted``: the bill (``bill_ref1`` or the one the line named) is
+    settled by this line although the amount differs. ``refund`` / ``written_off``:
+    the money is handled outside billpay; the note says how.
+    """
+    actor.require(Permission.SETTLEMENT_RESOLVE)
+    try:
+        resolution = Resolution(resolution)
+    except ValueError:
+        raise Invalid("วิธีจัดการไม่ถูกต้อง", {"resolution": ["เลือกวิธีจัดการ"]}) from None
+    if resolution == Resolution.REVERSED:
+        raise Invalid("รายการยกเลิกโดยธนาคารปิดเองโดยอัตโนมัติ",
+                      {"resolution": ["เลือกได้เฉพาะผูกใบแจ้ง รับยอด คืนเงิน หรือปิดรายการ"]})
+    note = (note or "").strip()
+    if not note:
+        raise Invalid("กรุณาระบุเหตุผล", {"note": ["กรุณาระบุเหตุผลการจัดการรายการนี้"]})
+    if len(note) > 500:
+        raise Invalid("เหตุผลยาวเกิน 500 ตัวอักษร", {"note": ["ไม่เกิน 500 ตัวอักษร"]})
+    item = get_exception(db, actor, exception_id, for_update=True)
+    if item.status != "open":
+        raise Conflict("รายการนี้จัดการไปแล้ว")
+    line = item.bank_line
+    now = clock()
+    if resolution in RESOLUTIONS_NEEDING_BILL:
+        if line.kind != KIND_PAYMENT:
+            raise Invalid("รายการยกเลิกของธนาคารผูกกับใบแจ้งไม่ได้",
+                          {"resolution": ["เลือกปิดรายการหรือคืนเงิน"]})
+        bill = _bill_to_settle(db, actor, item, bill_ref1)
+        if resolution == Resolution.LINKED and bill.total != line.amount:
+            raise Invalid(
+                f"ยอดเงิน {line.amount:,.2f} ไม่เท่ากับยอดใบแจ้ง {bill.total:,.2f} "
+                "หากต้องการรับยอดนี้ให้เลือก 'รับยอดเงินที่ต่างจากใบแจ้ง'",
+                {"bill_ref1": ["ยอดเงินไม่ตรงกับใบแจ้ง"]})
+        _settle(db, actor, bill, line, now, note)
+        item.resolved_bill_id = bill.id
+    item.status = "resolved"
+    item.resolution = resolution.value
+    item.resolution_note = note
+    item.resolved_at = now
+    item.resolved_by_id = actor.user_id
+    db.flush()
+    return item
+
+
+def _bill_to_settle(db: Session, actor: Actor, item: SettlementException,
+                    bill_ref1: str | None) -> Bill:
+    if bill_ref1:
+        try:
+            ref1 = normalise_ref(bill_ref1)
+        except ValueError:
+            ref1 = bill_ref1
+        bill = db.scalar(select(Bill).where(Bill.ref1 == ref1).with_for_update(of=Bill))
+    elif item.bill_id is not None:
+        bill = db.scalar(select(Bill).where(Bill.id == item.bill_id).with_for_update(of=Bill))
+    else:
+        bill = None
+    if bill is None:
+        raise Invalid("ไม่พบใบแจ้งที่จะผูก", {"bill_ref1": ["กรุณาระบุ Ref1 ของใบแจ้งที่ถูกต้อง"]})
+    if bill.status not in (BillStatus.ISSUED, BillStatus.EXPIRED):
+        raise Invalid(f"ใบแจ้ง {bill.ref1} อยู่ในสถานะ{bill.status_label} ผูกการชำระไม่ได้",
+                      {"bill_ref1": [f"ใบแจ้งอยู่ในสถานะ{bill.status_label}"]})
+    return bill
+
+
+def _settle(db: Session, actor: Actor, bill: Bill, line: BankLine, now: datetime,
+            note: str) -> Payment:
+    """The bank line pays ``bill``: the one place outside the bulk import where a bank
+    payment is recorded."""
+    from billpay.bills.services import _transition
+
+    _transition(bill, BillStatus.PAID, actor, now, f"ผูกรายการธนาคารโดยเจ้าหน้าที่: {note}")
+    bill.paid_at = line.paid_at
+    payment = Payment(bill_id=bill.id, office_id=bill.office_id, method=PaymentMethod.BANK,
+                      amount=line.amount, paid_at=line.paid_at, channel=line.txn_code,
+                      bank_code=line.bank_code, branch=line.branch,
+                      bank_reference=f"{line.branch}/{line.teller}/{line.seq}",
+                      bank_line_id=line.id, recorded_at=now, recorded_by_id=actor.user_id)
+    db.add(payment)
+    line.bill_id = bill.id
+    db.flush()
+    # A receipt for this payment is issued here once receipts exist.
+    return payment
+
+
+@dataclass(frozen=True)
+class ExceptionQuery:
+    status: str | None = "open"
+    reason: str | None = None
+    office_code: str | None = None
+    bank_code: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+def search_exceptions(db: Session, actor: Actor,
+                      q: ExceptionQuery) -> tuple[list[SettlementException], int]:
+    actor.require(Permission.SETTLEMENT_READ)
+    query = select(SettlementException).join(SettlementException.bank_line)
+    if actor.scope is not ScopeLevel.NATIONAL:
+        query = query.where(scope_clause(actor, SettlementException.office_id))
+    if q.status:
+        query = query.where(SettlementException.status == q.status)
+    if q.reason:
+        query = query.where(SettlementException.reason == q.reason)
+    if q.office_code:
+        query = query.where(SettlementException.office_id.in_(
+            select(Office.id).where(Office.code == q.office_code)))
+    if q.bank_code:
+        query = query.where(BankLine.bank_code == q.bank_code)
+    if q.date_from:
+        query = query.where(BankLine.paid_at >= day_start(q.date_from))
+    if q.date_to:
+        query = query.where(BankLine.paid_at < day_start(q.date_to + timedelta(days=1)))
+    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    per_page = min(max(q.per_page, 1), 200)
+    rows = db.scalars(query.order_by(BankLine.paid_at, SettlementException.id)
+                      .offset((max(q.page, 1) - 1) * per_page).limit(per_page)).all()
+    return list(rows), total or 0

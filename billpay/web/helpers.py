@@ -54,3 +54,10 @@ def error_for(errors: dict[str, Any] | None, *path: str | int) -> str | None:
 
 def is_role(*roles: Role) -> bool:
     return current_user.is_authenticated and current_user.role in roles
+
+
+def allow_same_origin_frame(response):
+    """Let our own pages embed this response (a PDF preview); others still may not."""
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
+    return response
