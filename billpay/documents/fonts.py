@@ -1,0 +1,426 @@
+"""Sarabun for PDFs: find the font files, register them once, draw shaped Thai text.
+
+Thai needs OpenType shaping: a tone mark over an upper vowel (ที่, ยี่, หนึ่ง) must
+become the font's small, raised mark glyph (``uni0E48.small`` in Sarabun) and
+every mark must be placed by the font's GPOS anchors. ReportLab does this with
+uharfbuzz when the font is a ``TTFont(..., shapable=True)`` *and* the caller asks
+for it: ``ParagraphStyle(shaping=1)`` for paragraphs (:func:`paragraph_style`).
+For canvas text use :func:`draw_text`: ``canvas.drawString(..., shaping=True)``
+silently does nothing unless the optional ``rlbidi`` package is installed.
+Without shaping the marks collide (ที่ prints as ที).
+
+ReportLab gives glyphs that have no Unicode code point of their own (the shifted
+marks) private-use code points (U+E000…) the first time it meets them, mutating
+the shared font object. :func:`register_fonts` assigns them all up front, in
+glyph order, so shaping afterwards only reads shared state (safe with threads)
+and the code points are the same in every process.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import uharfbuzz
+from reportlab import rl_config
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import ShapedStr, TTFont, shapeStr
+from reportlab.pdfgen.canvas import Canvas
+
+REGULAR = "Sarabun"
+BOLD = "Sarabun-Bold"
+
+_FILES = {REGULAR: "Sarabun-Regular.ttf", BOLD: "Sarabun-Bold.ttf"}
+_lock = threading.Lock()
+_registered = False
+
+
+def fonts_dir() -> Path:
+    """The folder holding the Sarabun TTFs.
+
+    An installed wheel carries them in ``billpay/_resources/fonts``; a source
+    checkout has them in the top-level ``fonts/`` next to the ``billpay`` package.
+    """
+    package = Path(__file__).resolve().parent.parent
+    bundled = package / "_resources" / "fonts"
+    if bundled.is_dir():
+        return bundled
+    checkout = package.parent / "fonts"
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError(f"Sarabun fonts not found in {bundled} or {checkout}")
+
+
+def register_fonts() -> None:
+    """Register Sarabun regular and bold with ReportLab, shaping on. Idempotent, thread-safe.
+
+    Also turns off ReportLab's ASCII85 wrapping of compressed streams
+    (``rl_config.useA85``), process-wide: it is pure Python, costs a few
+    milliseconds per page and only makes the file bigger; binary streams are
+    standard PDF.
+    """
+    global _registered
+    if _registered:
+        return
+    with _lock:
+        if _registered:
+            return
+        rl_config.useA85 = 0
+        folder = fonts_dir()
+        for name, filename in _FILES.items():
+            font = TTFont(name, str(folder / filename), shapable=True)
+            if not font.shapable:  # pragma: no cover - uharfbuzz is a dependency
+                raise RuntimeError("uharfbuzz is required to shape Thai text")
+            _assign_private_code_points(font)
+            _serialise_subsetting(font)
+            pdfmetrics.registerFont(font)
+        pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR,
+                                      boldItalic=BOLD)
+        _registered = True
+
+
+def _serialise_subsetting(font: TTFont) -> None:
+    """ReportLab cuts each document's font subset out of one shared parser whose read
+    position is object state, so two documents saved at once in two threads corrupt each
+    other (IndexError in makeSubset). Everything else a render touches is per document or
+    read-only, so one lock around subsetting makes concurrent renders safe."""
+    face = font.face
+    make_subset = face.makeSubset
+    lock = threading.Lock()
+
+    def locked_make_subset(subset):
+        with lock:
+            return make_subset(subset)
+
+    face.makeSubset = locked_make_subset
+
+
+def _assign_private_code_points(font: TTFont) -> None:
+    """Give every glyph without a cmap entry its private-use code point now, in glyph order."""
+    hb_font = font.hbFont(10)  # also creates font.hbFace and font.hbAddPrivate
+    mapped = font.face.glyphToChar
+    for gid in range(font.hbFace.glyph_count):
+        if gid not in mapped:
+            font.hbAddPrivate(hb_font.glyph_to_string(gid), gid, hb_font.get_glyph_h_advance(gid))
+
+
+def private_code_point(font_name: str, glyph_name: str) -> str:
+    """The character ReportLab writes (and a PDF's text layer shows) for a named glyph."""
+    register_fonts()
+    font = pdfmetrics.getFont(font_name)
+    gid = uharfbuzz.Font(font.hbFace).get_glyph_from_name(glyph_name)
+    if gid is None:
+        raise KeyError(glyph_name)
+    return chr(font.face.glyphToChar[gid][0])
+
+
+def shaped_glyph_names(text: str, font_name: str = REGULAR) -> list[str]:
+    """The glyph names HarfBuzz picks for ``text`` (what a correctly shaped PDF draws)."""
+    register_fonts()
+    font = pdfmetrics.getFont(font_name)
+    hb_font = uharfbuzz.Font(font.hbFace)
+    buf = uharfbuzz.Buffer()
+    buf.add_str(text)
+    buf.guess_segment_properties()
+    uharfbuzz.shape(hb_font, buf, {})
+    return [hb_font.glyph_to_string(info.codepoint) for info in buf.glyph_infos]
+
+
+def paragraph_style(name: str, size: float, *, bold: bool = False, leading: float | None = None,
+                    **kwargs) -> ParagraphStyle:
+    """A platypus ParagraphStyle in Sarabun with shaping on."""
+    register_fonts()
+    return ParagraphStyle(name, fontName=BOLD if bold else REGULAR, fontSize=size,
+                          leading=leading if leading is not None else size * 1.35,
+                          shaping=1, **kwargs)
+
+
+def text_width(text: str, size: float, *, bold: bool = False) -> float:
+    """Width of ``text`` as :func:`draw_text` draws it (shaped)."""
+    register_fonts()
+    return _plan(text, BOLD if bold else REGULAR).advance * size / 1000
+
+
+def _raw_width(text: str, size: float, bold: bool) -> float:
+    """Unshaped advance width: Thai marks have no advance, so within a hair of the shaped
+    width, and cheap enough to measure every prefix while breaking lines."""
+    return pdfmetrics.stringWidth(text, BOLD if bold else REGULAR, size)
+
+
+@dataclass(frozen=True)
+class _TextPlan:
+    """One shaped line, ready to write into any document.
+
+    ``glyphs`` are the characters ReportLab maps to font-subset codes (Thai
+    letters, and private-use characters for glyphs without a code point);
+    ``pieces`` are runs at one baseline rise (in 1/1000 em), each a list of glyph
+    index ranges and TJ adjustments (in 1/1000 em, already formatted).
+    """
+
+    text: str | ShapedStr         # what ReportLab itself would draw (the fallback)
+    glyphs: str
+    advance: float                # width in 1/1000 em
+    pieces: tuple[tuple[float, tuple[tuple[int, int] | str, ...]], ...]
+
+
+@functools.lru_cache(maxsize=4096)
+def _plan(text: str, font_name: str) -> _TextPlan:
+    if not any("\u0e00" <= char <= "\u0e7f" for char in text):
+        shaped: str | ShapedStr = text
+    else:
+        shaped = shapeStr(text, font_name, 10)
+    data = getattr(shaped, "__shapeData__", None)
+    if data is None:  # nothing to shape, or HarfBuzz changed nothing
+        advance = pdfmetrics.stringWidth(text, font_name, 1000)
+        return _TextPlan(shaped, str(shaped), advance, ((0.0, ((0, len(shaped)),)),))
+
+    # The same placement as ReportLab's PDFTextObject._formatText for a ShapedStr:
+    # shift each glyph by its HarfBuzz x offset, correct the font's advance to
+    # HarfBuzz's, and raise the glyphs HarfBuzz moves up or down.
+    pieces: list[tuple[float, tuple[tuple[int, int] | str, ...]]] = []
+    items: list[tuple[int, int] | float] = []
+    rise = None
+    run_start = -1
+
+    def close_run(end: int) -> None:
+        nonlocal run_start
+        if run_start >= 0:
+            items.append((run_start, end))
+            run_start = -1
+
+    def adjust(value: float, at: int) -> None:
+        if not value:
+            return
+        close_run(at)
+        if items and isinstance(items[-1], float):
+            items[-1] += value
+        else:
+            items.append(float(value))
+
+    def close_piece(at: int) -> None:
+        close_run(at)
+        if items:
+            pieces.append((rise or 0.0, tuple(
+                item if isinstance(item, tuple) else f"{item:.6g}"
+                for item in items if isinstance(item, tuple) or abs(item) > 1e-9)))
+            items.clear()
+
+    for index, glyph in enumerate(data):
+        if glyph.y_offset != rise:
+            close_piece(index)
+            rise = glyph.y_offset
+        adjust(-glyph.x_offset, index)
+        if run_start < 0:
+            run_start = index
+        adjust(glyph.width - glyph.x_advance + glyph.x_offset, index + 1)
+    close_piece(len(data))
+    advance = sum(glyph.x_advance for glyph in data)
+    return _TextPlan(shaped, str(shaped), advance, tuple(pieces))
+
+
+def shape(text: str, size: float, *, bold: bool = False) -> tuple[str, float]:
+    """Shape ``text``: the glyph string ReportLab writes for it, and its width at ``size``."""
+    register_fonts()
+    plan = _plan(text, BOLD if bold else REGULAR)
+    return plan.text, plan.advance * size / 1000
+
+
+def draw_text(canvas: Canvas, x: float, y: float, text: str, *, size: float, bold: bool = False,
+              align: str = "left", color: tuple[float, float, float] | None = None) -> float:
+    """Draw one line of shaped text; ``align`` is left, right (x is the right edge) or centre.
+
+    ``color`` (RGB, 0–1) applies to this text only; without it the canvas's fill
+    colour is used.
+
+    Returns the drawn width. ``canvas.drawString(..., shaping=True)`` is not enough:
+    without the optional ``rlbidi`` package ReportLab's canvas ignores ``shaping``
+    and the Thai tone marks over upper vowels vanish. So the text is shaped here
+    (cached per string: a form's labels repeat on every page) and written as PDF
+    text operators directly, positioned exactly as ReportLab places a shaped
+    string but without its per-glyph work on every draw.
+    """
+    register_fonts()
+    font_name = BOLD if bold else REGULAR
+    plan = _plan(text, font_name)
+    width = plan.advance * size / 1000
+    if align == "right":
+        x -= width
+    elif align in ("centre", "center"):
+        x -= width / 2
+    elif align != "left":
+        raise ValueError(f"align must be left, right or centre, not {align!r}")
+    if plan.glyphs and not _write_plan(canvas, x, y, plan, font_name, size, color):
+        canvas.saveState()
+        if color is not None:
+            canvas.setFillColorRGB(*color)
+        _draw_with_reportlab(canvas, x, y, plan.text, font_name, size)
+        canvas.restoreState()
+    return width
+
+
+def _write_plan(canvas: Canvas, x: float, y: float, plan: _TextPlan, font_name: str,
+                size: float, color: tuple[float, float, float] | None) -> bool:
+    """Write ``plan`` as one BT … ET block; False if its glyphs span two font subsets."""
+    if not canvas.bottomup:
+        return False
+    font = pdfmetrics.getFont(font_name)
+    doc = canvas._doc  # ReportLab keeps the per-document subset state under the document
+    chunks = font.splitString(plan.glyphs, doc)
+    if len(chunks) != 1:
+        return False
+    subset, codes = chunks[0]
+    ops = [f"BT 1 0 0 1 {x:.3f} {y:.3f} Tm {font.getSubsetInternalName(subset, doc)} "
+           f"{size:.6g} Tf"]
+    for rise, items in plan.pieces:
+        if rise:
+            ops.append(f"{rise * size / 1000:.3f} Ts")
+        ops.append("[" + " ".join(
+            f"<{codes[item[0]:item[1]].hex()}>" if isinstance(item, tuple) else item
+            for item in items) + "] TJ")
+        if rise:
+            ops.append("0 Ts")
+    ops.append("ET")
+    if color is not None:
+        ops.insert(0, f"q {color[0]:.3f} {color[1]:.3f} {color[2]:.3f} rg")
+        ops.append("Q")
+    canvas.addLiteral(" ".join(ops))
+    return True
+
+
+def _draw_with_reportlab(canvas: Canvas, x: float, y: float, text: str, font_name: str,
+                         size: float) -> None:
+    """ReportLab's own text object: draws a ShapedStr with its shaping data."""
+    obj = canvas.beginText(x, y)
+    obj.setFont(font_name, size)
+    obj.textOut(text)
+    canvas.drawText(obj)
+
+
+# Line breaking. Thai is written without spaces between words and there is no
+# dictionary here (no ICU), so a run too long for a line is broken at a likely
+# syllable boundary instead: before a leading vowel, after a syllable-closing
+# ะ ำ ์ ๆ ฯ, or before a consonant that carries its own vowel or tone mark, unless
+# that consonant is the second letter of a cluster (กร, ทร, หน, อย ...).
+_MARKS_AND_FOLLOWING = frozenset("\u0e30\u0e31\u0e32\u0e33\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39"
+                                 "\u0e3a\u0e45\u0e46\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d"
+                                 "\u0e4e\u0e2f")
+_NO_BREAK_BEFORE = _MARKS_AND_FOLLOWING | frozenset(",.;:)]}%")
+_LEADING_VOWELS = frozenset("\u0e40\u0e41\u0e42\u0e43\u0e44")
+_NO_BREAK_AFTER = _LEADING_VOWELS | frozenset("\u0e31([{")     # ั always has a final consonant
+_SYLLABLE_END = frozenset("\u0e30\u0e33\u0e4c\u0e46\u0e2f")
+_CLUSTER_SECOND = frozenset("\u0e23\u0e25\u0e27")          # ร ล ว
+_CLUSTER_FIRST = frozenset("กขคตปพผทสศจบดฟ")
+_KARAN = "\u0e4c"                                            # ์ silences its consonant
+_SILENT_LEAD = frozenset("\u0e2b\u0e2d")                     # ห อ
+
+
+def _thai_consonant(char: str) -> bool:
+    return "\u0e01" <= char <= "\u0e2e"
+
+
+def _can_break(word: str, i: int) -> bool:
+    """May a line end between ``word[i - 1]`` and ``word[i]``?"""
+    char, prev = word[i], word[i - 1]
+    if char in _NO_BREAK_BEFORE or prev in _NO_BREAK_AFTER:
+        return False
+    if not (_thai_consonant(char) or char in _LEADING_VOWELS):
+        # not Thai on this side: break only next to Thai or punctuation
+        return _thai_consonant(prev) or prev in _MARKS_AND_FOLLOWING or char == "("
+    if char in _LEADING_VOWELS or prev in _SYLLABLE_END:
+        return True
+    if not (_thai_consonant(prev) or prev in _MARKS_AND_FOLLOWING):
+        return True                                     # after a digit, Latin or punctuation
+    following = word[i + 1] if i + 1 < len(word) else ""
+    if following in _CLUSTER_SECOND and char in _CLUSTER_FIRST:   # a cluster with its vowel: ความ
+        following = word[i + 2] if i + 2 < len(word) else ""
+    if following not in _MARKS_AND_FOLLOWING or following == _KARAN:
+        return False                                    # consonant without its own vowel
+    if _thai_consonant(prev):
+        before = word[i - 2] if i >= 2 else ""
+        if ((char in _CLUSTER_SECOND and prev in _CLUSTER_FIRST) or prev in _SILENT_LEAD
+                or _thai_consonant(before) or not before):
+            return False                                # กร, หน, อย, or a lone consonant
+    return True
+
+
+def wrap_text(text: str, max_width: float, *, size: float, bold: bool = False) -> list[str]:
+    """Break ``text`` into lines no wider than ``max_width``.
+
+    Breaks at spaces where it can; a run still too wide for a line is broken
+    at a likely Thai syllable boundary (see :func:`_can_break`).
+    """
+    register_fonts()
+    return list(_wrap(text, float(max_width), float(size), bold))
+
+
+@functools.lru_cache(maxsize=1024)
+def _wrap(text: str, max_width: float, size: float, bold: bool) -> tuple[str, ...]:
+    lines: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        lines.extend(_wrap_paragraph(paragraph, max_width, size, bold))
+    return tuple(lines)
+
+
+def ellipsize(text: str, max_width: float, *, size: float, bold: bool = False) -> str:
+    """``text`` cut short with "…" to fit ``max_width``, never inside a Thai cluster."""
+    if _raw_width(text, size, bold) <= max_width:
+        return text
+    for cut in range(len(text) - 1, 0, -1):
+        if (text[cut] not in _MARKS_AND_FOLLOWING and text[cut - 1] not in _LEADING_VOWELS
+                and _raw_width(text[:cut].rstrip() + "…", size, bold) <= max_width):
+            return text[:cut].rstrip() + "…"
+    return "…"
+
+
+def _wrap_paragraph(text: str, max_width: float, size: float, bold: bool) -> list[str]:
+    def fits(candidate: str) -> bool:
+        return _raw_width(candidate, size, bold) <= max_width
+
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        joined = f"{current} {word}" if current else word
+        if fits(joined):
+            current = joined
+            continue
+        if fits(word):                                  # starts the next line
+            lines.append(current)
+            current = word
+            continue
+        # too long for any line: fill what is left of this one, then whole lines
+        prefix = f"{current} " if current else ""
+        while not fits(prefix + word):
+            cut = _last_break(word, lambda head, prefix=prefix: fits(prefix + head))
+            if cut == 0:
+                if prefix:                              # nothing fits here: new line
+                    lines.append(current)
+                    prefix = ""
+                    continue
+                cut = _first_grapheme(word)             # nothing fits anywhere: force
+            lines.append(prefix + word[:cut])
+            word = word[cut:]
+            prefix = ""
+        current = prefix + word
+    lines.append(current)
+    return lines
+
+
+def _last_break(word: str, fits) -> int:
+    best = 0
+    for i in range(1, len(word)):
+        if not fits(word[:i]):
+            break
+        if _can_break(word, i):
+            best = i
+    return best
+
+
+def _first_grapheme(word: str) -> int:
+    end = 1
+    while end < len(word) and (unicodedata.combining(word[end]) or word[end] in _NO_BREAK_BEFORE):
+        end += 1
+    return end
