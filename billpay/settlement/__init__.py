@@ -1,0 +1,1 @@
+"""Bank settlement files (ไฟล์สรุปรายการรับชำระเงินจากธนาคาร): reading, checking, writing."""
