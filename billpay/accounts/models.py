@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from billpay.db import Base, utcnow
@@ -44,6 +44,14 @@ class UserStatus(StrEnum):
     DEACTIVATED = "deactivated"
 
 
+USER_STATUS_LABELS_TH = {
+    UserStatus.PENDING: "รออนุมัติ",
+    UserStatus.ACTIVE: "ใช้งานได้",
+    UserStatus.REJECTED: "ไม่อนุมัติ",
+    UserStatus.DEACTIVATED: "ระงับการใช้งาน",
+}
+
+
 class User(Base):
     """A person who signs in. ``session_version`` is part of the login cookie's id,
     so bumping it (role or office change, deactivation) ends every session at once."""
@@ -71,8 +79,38 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # registration (เลขประจำตัวประชาชน) and the finance division's decision on it;
+    # decided_by_id has no foreign key so that SQLite can add and drop the column in place
+    citizen_id: Mapped[str | None] = mapped_column(String(13), index=True)
+    decided_by_id: Mapped[int | None]
+    decided_at: Mapped[datetime | None]
+    decision_reason: Mapped[str | None] = mapped_column(String(500))
+    # sign-in protection: consecutive failures, the lock they caused, how many locks in a row
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    locked_until: Mapped[datetime | None]
+    lockout_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    password_changed_at: Mapped[datetime | None]
+    # second factor (TOTP, RFC 6238): the secret, when it was confirmed, the last step used
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_counter: Mapped[int | None]
 
     office: Mapped[Office | None] = relationship(lazy="joined")
+    decided_by: Mapped[User | None] = relationship(
+        primaryjoin="foreign(User.decided_by_id) == remote(User.id)", viewonly=True,
+        lazy="select")
+
+    @property
+    def totp_enabled(self) -> bool:
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS_TH.get(Role(self.role), self.role) if self.role else "-"
+
+    @property
+    def status_label(self) -> str:
+        return USER_STATUS_LABELS_TH.get(UserStatus(self.status), self.status)
 
     # Flask-Login protocol
     @property
@@ -112,3 +150,39 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
     office: Mapped[Office | None] = relationship(lazy="joined")
+
+
+class Nomination(Base):
+    """One person a province nominated to use billpay (แบบแจ้งรายชื่อบุคคลที่ได้รับมอบหมาย
+    ให้ปฏิบัติหน้าที่เป็นผู้ใช้งานในระบบ), for one office. The finance division sees these
+    beside the registrations of the same office; ``user_id`` is set when the person's
+    registration is approved against this line."""
+
+    __tablename__ = "user_nominations"
+    __table_args__ = (
+        UniqueConstraint("office_id", "citizen_id", name="uq_user_nominations_office_citizen"),
+        CheckConstraint(f"proposed_role IS NULL OR proposed_role IN ({_ROLE_SQL})",
+                        name="proposed_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    seq: Mapped[int | None]  # ลำดับ on the province's form
+    full_name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[str] = mapped_column(String(200), default="")
+    citizen_id: Mapped[str] = mapped_column(String(13), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(200))
+    proposed_role: Mapped[str | None] = mapped_column(String(20))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    source: Mapped[str] = mapped_column(String(200), default="")
+
+    office: Mapped[Office] = relationship(lazy="joined")
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+
+    @property
+    def proposed_role_label(self) -> str:
+        return ROLE_LABELS_TH.get(Role(self.proposed_role), "") if self.proposed_role else ""

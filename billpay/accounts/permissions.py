@@ -24,8 +24,23 @@ class Permission(StrEnum):
     FEE_TYPE_MANAGE = "fee_type.manage"
     REFERENCE_READ = "reference.read"  # offices, fee types
     SETTLEMENT_IMPORT = "settlement.import"
+    # accounts, approvals and the audit log
+    USER_NOMINATE = "user.nominate"  # submit a province's list of nominated users
+    USER_APPROVE = "user.approve"  # approve or reject registrations; assignment orders
+    USER_READ = "user.read"  # the user list and one user's page (within scope)
+    USER_MANAGE = "user.manage"  # change role or office, deactivate, reset a password
+    AUDIT_READ = "audit.read"  # the audit log: search, export, verify
+    # what the roles of the design card do; the pages arrive with their issues
+    REPORT_READ = "report.read"
+    PAYMENT_COUNTER = "payment.counter"  # take a payment at the counter
+    RECEIPT_CANCEL_REQUEST = "receipt.cancel_request"
+    CANCELLATION_APPROVE = "cancellation.approve"  # where: may_approve_for()
+    DAILY_CLOSE = "daily_close"  # close the office's day
+    CONFIG_MANAGE = "config.manage"  # biller IDs, maintenance windows
     SETTLEMENT_READ = "settlement.read"  # files, reconciliation, exceptions
     SETTLEMENT_RESOLVE = "settlement.resolve"  # work the exceptions queue
+    RECEIPT_READ = "receipt.read"  # receipts, the control register
+    RECEIPT_PAPER_ENTRY = "receipt.paper_entry"  # back-enter paper receipts after an outage
 
 
 _P = Permission
@@ -40,6 +55,32 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset({_P.FEE_TYPE_MANAGE, _P.REFERENCE_READ}),
     Role.IMPORT_JOB: frozenset({_P.SETTLEMENT_IMPORT, _P.REFERENCE_READ}),
 }
+
+# Accounts and audit (issue 6), and the duties the later issues build on.
+_EXTRA: dict[Role, frozenset[Permission]] = {
+    Role.CLERK: frozenset({_P.PAYMENT_COUNTER, _P.RECEIPT_CANCEL_REQUEST}),
+    Role.OFFICE_HEAD: frozenset({_P.PAYMENT_COUNTER, _P.RECEIPT_CANCEL_REQUEST,
+                                 _P.CANCELLATION_APPROVE, _P.DAILY_CLOSE, _P.REPORT_READ}),
+    Role.PROVINCIAL: frozenset({_P.REPORT_READ, _P.CANCELLATION_APPROVE, _P.USER_NOMINATE,
+                                _P.USER_READ}),
+    Role.FINANCE: frozenset({_P.USER_NOMINATE, _P.USER_APPROVE, _P.USER_READ, _P.AUDIT_READ,
+                             _P.REPORT_READ}),
+    Role.EXECUTIVE: frozenset({_P.REPORT_READ}),
+    Role.AUDITOR: frozenset({_P.REPORT_READ, _P.AUDIT_READ, _P.USER_READ}),
+    Role.ADMIN: frozenset({_P.CONFIG_MANAGE, _P.USER_READ, _P.USER_MANAGE}),
+    Role.IMPORT_JOB: frozenset(),
+}
+# Receipts (issue 5).
+_EXTRA_RECEIPTS: dict[Role, frozenset[Permission]] = {
+    Role.CLERK: frozenset({_P.RECEIPT_READ, _P.RECEIPT_PAPER_ENTRY}),
+    Role.OFFICE_HEAD: frozenset({_P.RECEIPT_READ, _P.RECEIPT_PAPER_ENTRY}),
+    Role.PROVINCIAL: frozenset({_P.RECEIPT_READ}),
+    Role.FINANCE: frozenset({_P.RECEIPT_READ}),
+    Role.AUDITOR: frozenset({_P.RECEIPT_READ}),
+}
+for _extras in (_EXTRA, _EXTRA_RECEIPTS):
+    for _role, _extra in _extras.items():
+        ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _extra
 
 NATIONAL_ROLES = frozenset({Role.FINANCE, Role.EXECUTIVE, Role.AUDITOR, Role.ADMIN, Role.IMPORT_JOB})
 
@@ -109,6 +150,17 @@ def scope_clause(actor: Actor, office_id_column) -> ColumnElement[bool]:
             select(Office.id).where(Office.province_code == actor.province_code)
         )
     return office_id_column == actor.office_id
+
+
+def may_approve_for(actor: Actor, office: Office) -> bool:
+    """Whether the actor may approve (e.g. a cancellation) for ``office``: an office head
+    for their own office, a provincial officer for the districts of their province."""
+    if not actor.can(Permission.CANCELLATION_APPROVE):
+        return False
+    if actor.role == Role.PROVINCIAL:
+        return (office.province_code == actor.province_code
+                and office.kind == OfficeKind.DISTRICT)
+    return office.id == actor.office_id
 
 
 def in_scope(actor: Actor, office: Office) -> bool:
