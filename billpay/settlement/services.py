@@ -22,18 +22,25 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from billpay.accounts.permissions import Actor, Permission, ScopeLevel, scope_clause
+from billpay.audit.services import record as audit
 from billpay.bills.models import Bill, BillEvent, BillStatus
 from billpay.bills.services import TRANSITIONS
 from billpay.codes import Ref1Error, normalise_ref, parse_ref1
-from billpay.db import insert_rows, utcnow
+from billpay.db import in_values, insert_rows, update_rows, utcnow
 from billpay.errors import Conflict, Invalid, NotFound
 from billpay.offices.models import Office
 from billpay.payments.models import Payment, PaymentMethod, PaymentStatus
+from billpay.receipts.services import (
+    DEFAULT_BOOK_SIZE,
+    PaymentToReceipt,
+    cancel_for_reversal,
+    issue_receipts,
+)
 from billpay.settlement.models import (
     BankLine,
     ExceptionReason,
@@ -179,12 +186,15 @@ def import_settlement_file(
     variants: Mapping[str, BankVariant] | None = None,
     clock: Callable[[], datetime] = utcnow,
     chunk_lines: int = CHUNK_LINES,
+    book_size: int | None = None,
 ) -> ImportReport:
     """Import one settlement file. Raises ``FileRefused`` for a malformed file (nothing
     stored); returns a report with ``status="duplicate_file"`` for a file already
     imported (by SHA-256, also when another import of it commits first)."""
     if actor is not None:
         actor.require(Permission.SETTLEMENT_IMPORT)
+    if book_size is None:
+        book_size = _configured_book_size()
     opener = _opener(source)
     stream = opener()
     try:
@@ -198,6 +208,8 @@ def import_settlement_file(
     report = ImportReport(filename=filename, sha256=summary.sha256, status="imported",
                           batches=len(summary.batches), lines=summary.detail_count,
                           credit_amount=summary.credit_amount, debit_amount=summary.debit_amount)
+    _one_import_at_a_time(db)
+    _serialise_imports(db)
     if db.scalar(select(SettlementFile.id).where(SettlementFile.sha256 == summary.sha256)):
         return _duplicate_file(report, summary)
     now = clock()
@@ -234,7 +246,7 @@ def import_settlement_file(
         details = (r for r in parse_settlement(stream, filename=filename, variants=variants)
                    if isinstance(r, Detail))
         for chunk in _chunks(details, chunk_lines):
-            _import_chunk(db, actor, record.id, batch_ids, chunk, now, report)
+            _import_chunk(db, actor, record.id, batch_ids, chunk, now, report, book_size)
     finally:
         if not isinstance(source, io.IOBase):
             stream.close()
@@ -248,7 +260,37 @@ def import_settlement_file(
     record.exception_count = report.exception_count
     record.exception_amount = report.exception_amount
     db.flush()
+    audit(db, actor, "settlement.import", object_type="settlement_file", object_id=record.id,
+          after={"filename": filename, "sha256": summary.sha256, "lines": report.lines,
+                 "matched": report.matched, "matched_amount": report.matched_amount,
+                 "exceptions": dict(report.exceptions), "reversals": report.reversals,
+                 "duplicates": report.duplicates}, at=now)
     return report
+
+
+IMPORT_LOCK = 0x62696C6C  # pg_advisory_xact_lock key of the settlement import ("bill")
+
+
+def _one_import_at_a_time(db: Session) -> None:
+    """Imports run one after the other: the lock is held until the caller's transaction
+    ends, so every check below (file hash, line fingerprints) sees all that an import
+    before it committed. Without it, two overlapping files imported at once both find
+    a shared line new and the second fails on the unique fingerprint. SQLite already
+    takes one writer at a time (BEGIN IMMEDIATE)."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(select(func.pg_advisory_xact_lock(IMPORT_LOCK)))
+
+
+IMPORT_LOCK_KEY = 0x62696C6C  # "bill": PostgreSQL advisory lock held by an import
+
+
+def _serialise_imports(db: Session) -> None:
+    """One import at a time: two files that overlap, or the same file twice, imported at
+    the same moment would otherwise both pass the duplicate checks before either commits.
+    PostgreSQL: a transaction-scoped advisory lock; SQLite: every write transaction is
+    already serialised (BEGIN IMMEDIATE)."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})
 
 
 def _duplicate_file(report: ImportReport, summary) -> ImportReport:
@@ -293,17 +335,17 @@ def _normalised(ref: str) -> tuple[str, ExceptionReason | None]:
 
 def _import_chunk(db: Session, actor: Actor | None, file_id: int,
                   batch_ids: list[tuple[int, int]], details: list[Detail], now: datetime,
-                  report: ImportReport) -> None:
-    fingerprints = [d.fingerprint for d in details]
+                  report: ImportReport, book_size: int) -> None:
+    fingerprints = [d.fingerprint for d in details]  # a SHA-256 each: computed once
     known = set(db.scalars(select(BankLine.fingerprint)
-                           .where(BankLine.fingerprint.in_(fingerprints))))
+                           .where(in_values(db, BankLine.fingerprint, fingerprints))))
     refs = [_normalised(d.ref1) for d in details]
     wanted = {ref for ref, problem in refs if problem is None}
     bills = {
         row.ref1: _BillState(row.id, row.office_id, row.status, row.total)
         for row in db.execute(
             select(Bill.id, Bill.ref1, Bill.office_id, Bill.status, Bill.total)
-            .where(Bill.ref1.in_(wanted)).with_for_update(of=Bill))
+            .where(in_values(db, Bill.ref1, wanted)).with_for_update(of=Bill))
     } if wanted else {}
     reversal_refs = {ref for (ref, _), d in zip(refs, details, strict=True)
                      if d.kind != KIND_PAYMENT}
@@ -312,13 +354,14 @@ def _import_chunk(db: Session, actor: Actor | None, file_id: int,
     chunk = _Chunk()
     user_id = actor.user_id if actor else None
     token_id = actor.token_id if actor else None
-    for detail, (ref1, problem) in zip(details, refs, strict=True):
-        if detail.fingerprint in known:
+    for detail, fingerprint, (ref1, problem) in zip(details, fingerprints, refs, strict=True):
+        if fingerprint in known:
             report.duplicates += 1
             report.duplicate_amount += detail.amount
             continue
-        known.add(detail.fingerprint)
-        line = _line_row(file_id, _batch_for(batch_ids, detail.line_no), detail, ref1)
+        known.add(fingerprint)
+        line = _line_row(file_id, _batch_for(batch_ids, detail.line_no), detail, ref1,
+                         fingerprint)
         line_index = len(chunk.lines)
         chunk.lines.append(line)
         bill = bills.get(ref1)
@@ -374,7 +417,7 @@ def _import_chunk(db: Session, actor: Actor | None, file_id: int,
             chunk.bills[target.bill_id] = (BillStatus.ISSUED.value, None)
             if bill is not None and bill.id == target.bill_id:
                 bill.status = BillStatus.ISSUED.value
-    _write_chunk(db, chunk, now)
+    _write_chunk(db, chunk, now, book_size)
 
 
 def _payment_problem(bill: _BillState | None, amount: Decimal) -> ExceptionReason | None:
@@ -415,7 +458,7 @@ def _open_items(db: Session, refs: set[str]) -> dict[str, list[_Open]]:
         select(Payment.id, Payment.bill_id, Payment.amount, BankLine.ref1, BankLine.bank_code,
                BankLine.account)
         .join(BankLine, BankLine.id == Payment.bank_line_id)
-        .where(BankLine.ref1.in_(refs), Payment.status == PaymentStatus.ACTIVE)
+        .where(in_values(db, BankLine.ref1, refs), Payment.status == PaymentStatus.ACTIVE)
         .order_by(Payment.id).with_for_update(of=Payment))
     for row in payments:
         found.setdefault(row.ref1, []).append(
@@ -424,7 +467,7 @@ def _open_items(db: Session, refs: set[str]) -> dict[str, list[_Open]]:
         select(SettlementException.id, SettlementException.bill_id, BankLine.amount,
                BankLine.ref1, BankLine.bank_code, BankLine.account)
         .join(BankLine, BankLine.id == SettlementException.bank_line_id)
-        .where(BankLine.ref1.in_(refs), BankLine.kind == KIND_PAYMENT,
+        .where(in_values(db, BankLine.ref1, refs), BankLine.kind == KIND_PAYMENT,
                SettlementException.status == "open")
         .order_by(SettlementException.id).with_for_update(of=SettlementException))
     for row in exceptions:
@@ -445,17 +488,17 @@ def _take_reversed(candidates: list[_Open], detail: Detail) -> _Open | None:
     return None
 
 
-def _line_row(file_id: int, batch_id: int, d: Detail, ref1: str) -> dict:
+def _line_row(file_id: int, batch_id: int, d: Detail, ref1: str, fingerprint: str) -> dict:
     return dict(
         file_id=file_id, batch_id=batch_id, line_no=d.line_no, seq=d.seq,
-        fingerprint=d.fingerprint, bank_code=d.bank_code, account=d.account, paid_at=d.paid_at,
+        fingerprint=fingerprint, bank_code=d.bank_code, account=d.account, paid_at=d.paid_at,
         customer_name=d.customer_name, ref1_raw=d.ref1, ref1=ref1[:20], ref2=d.ref2, ref3=d.ref3,
         branch=d.branch, teller=d.teller, kind=d.kind, txn_code=d.txn_code,
         cheque_no=d.cheque_no, amount=d.amount, cheque_bank=d.cheque_bank,
         payer_bank=d.payer_bank, biller_id=d.biller_id, raw=d.raw, outcome=None, bill_id=None)
 
 
-def _write_chunk(db: Session, chunk: _Chunk, now: datetime) -> None:
+def _write_chunk(db: Session, chunk: _Chunk, now: datetime, book_size: int) -> None:
     line_ids = insert_rows(db, BankLine, chunk.lines, return_ids=True)
     payment_rows = []
     for line_index, row in chunk.payments:
@@ -473,26 +516,28 @@ def _write_chunk(db: Session, chunk: _Chunk, now: datetime) -> None:
                      zip(chunk.exceptions, exception_ids, strict=True)}
     insert_rows(db, BillEvent, chunk.events)
 
+    # Every new matched payment gets its receipt in this same transaction (bank-payment
+    # receipts are issued by the system, dated when the payer paid).
+    issue_receipts(db, [PaymentToReceipt(pid, row["bill_id"], row["office_id"], row["amount"],
+                                         row["paid_at"])
+                        for pid, row in zip(payment_ids, payment_rows, strict=True)],
+                   book_size=book_size, issuer=None, now=now)
+    reversed_ids = []
     for target, reversal_index in chunk.reversed_payments:
         payment_id = target.id if target.id is not None else new_payment[target.line_index]
         db.execute(update(Payment).where(Payment.id == payment_id).values(
             status=PaymentStatus.REVERSED.value, reversed_at=now,
             reversal_line_id=line_ids[reversal_index]))
-        # A receipt for this payment is cancelled here once receipts exist.
+        reversed_ids.append((payment_id, target.bank_code))
+    for payment_id, bank_code in reversed_ids:
+        cancel_for_reversal(db, [payment_id], at=now, bank_code=bank_code)
     for target, _reversal_index in chunk.reversed_exceptions:
         exception_id = target.id if target.id is not None else new_exception[target.line_index]
         db.execute(update(SettlementException).where(SettlementException.id == exception_id)
                    .values(status="resolved", resolution=Resolution.REVERSED.value,
                            resolution_note="ธนาคารยกเลิกรายการเอง", resolved_at=now))
-    if chunk.bills:
-        bills = Bill.__table__
-        db.connection().execute(
-            update(bills).where(bills.c.id == bindparam("bill_id"))
-            .values(status=bindparam("new_status"), paid_at=bindparam("new_paid_at")),
-            [{"bill_id": bill_id, "new_status": status, "new_paid_at": paid_at}
-             for bill_id, (status, paid_at) in chunk.bills.items()])
-    # Receipts are issued here, in this transaction, for the new matched payments
-    # (new_payment) once the receipts part lands.
+    update_rows(db, Bill, [{"id": bill_id, "status": status, "paid_at": paid_at}
+                           for bill_id, (status, paid_at) in chunk.bills.items()])
     db.flush()
 
 
@@ -570,6 +615,11 @@ def resolve_exception(
     item.resolved_at = now
     item.resolved_by_id = actor.user_id
     db.flush()
+    audit(db, actor, "settlement.resolve", office_id=item.office_id,
+          object_type="settlement_exception", object_id=item.id,
+          before={"status": "open", "reason": item.reason},
+          after={"status": "resolved", "resolution": resolution.value, "note": note,
+                 "bill_id": item.resolved_bill_id}, at=now)
     return item
 
 
@@ -609,8 +659,18 @@ def _settle(db: Session, actor: Actor, bill: Bill, line: BankLine, now: datetime
     db.add(payment)
     line.bill_id = bill.id
     db.flush()
-    # A receipt for this payment is issued here once receipts exist.
+    issue_receipts(db, [PaymentToReceipt(payment.id, bill.id, bill.office_id, payment.amount,
+                                         payment.paid_at)],
+                   book_size=_configured_book_size(), issuer=actor, now=now)
     return payment
+
+
+def _configured_book_size() -> int:
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return current_app.extensions["billpay.receipts"].book_size
+    return DEFAULT_BOOK_SIZE
 
 
 @dataclass(frozen=True)
