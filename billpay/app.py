@@ -10,8 +10,11 @@ from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
-from flask_login import LoginManager
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
@@ -35,6 +38,14 @@ class JSONProvider(DefaultJSONProvider):
     def loads(self, s, **kwargs):
         kwargs.setdefault("parse_float", Decimal)
         return super().loads(s, **kwargs)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is ``Secure`` in production and whenever the request came in
+    over HTTPS (behind a proxy: with ProxyFix or the proxy's own headers)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or (request and request.is_secure))
 
 
 def _select_locale() -> str:
@@ -61,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         settings["DATABASE_URL"] = default_database_url(app.instance_path)
 
     from billpay.bills.services import BillingConfig
+    from billpay.receipts.services import ReceiptConfig
 
     app.config.update(
         BILLPAY=settings,
@@ -79,7 +91,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
     )
+    app.session_interface = SessionInterface()
     app.extensions["billpay.billing"] = BillingConfig.from_config(settings)
+    from billpay.accounts.services import LockoutPolicy, parse_role_list
+
+    app.extensions["billpay.lockout"] = LockoutPolicy.from_config(settings)
+    app.extensions["billpay.totp_roles"] = parse_role_list(settings["TOTP_REQUIRED_ROLES"])
+    app.extensions["billpay.receipts"] = ReceiptConfig.from_config(settings)
     app.extensions["billpay.db"] = dbmod.Database(settings["DATABASE_URL"],
                                                   echo=settings["SQL_ECHO"])
     app.teardown_appcontext(dbmod.close_session)
@@ -88,6 +106,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     _init_login(app)
     _register_blueprints(app)
+    _init_rate_limits(app, settings)
     _register_error_handlers(app)
     _register_template_helpers(app)
 
@@ -100,6 +119,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy",
+                                    "camera=(), microphone=(), geolocation=(), payment=()")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security",
+                                        "max-age=31536000; includeSubDomains")
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -149,6 +174,39 @@ def _register_blueprints(app: Flask) -> None:
     register_api(app)
 
 
+# endpoint -> (setting, methods, count only failures?)
+RATE_LIMITS = (
+    ("auth.login", "RATELIMIT_PUBLIC", None, False),
+    ("auth.login", "RATELIMIT_LOGIN", ["POST"], True),
+    ("auth.login_totp", "RATELIMIT_LOGIN", ["POST"], True),
+    ("auth.register", "RATELIMIT_PUBLIC", None, False),
+    ("auth.register", "RATELIMIT_REGISTER", ["POST"], False),
+    ("auth.registered", "RATELIMIT_PUBLIC", None, False),
+    ("receipts.verify", "RATELIMIT_PUBLIC", None, False),
+)
+
+
+def _failed(response) -> bool:
+    return response.status_code in (401, 403)
+
+
+def _init_rate_limits(app: Flask, settings: dict[str, Any]) -> None:
+    """Flask-Limiter on the pages anyone can reach: per client address, counters in
+    memory (one process) or Redis (``BILLPAY_RATELIMIT_STORAGE_URL``). Failed sign-ins
+    have their own, smaller budget; a successful one costs nothing."""
+    limiter = Limiter(get_remote_address, app=app,
+                      storage_uri=settings["RATELIMIT_STORAGE_URL"],
+                      key_prefix=f"billpay-{settings.get('RATELIMIT_KEY_PREFIX', '')}",
+                      headers_enabled=True, strategy="moving-window",
+                      in_memory_fallback_enabled=True)  # Redis down: limit per process
+    app.extensions["billpay.limiter"] = limiter
+    for endpoint, setting, methods, failures_only in RATE_LIMITS:
+        view = app.view_functions[endpoint]
+        rule = limiter.limit(settings[setting], methods=methods,
+                             deduct_when=_failed if failures_only else None)
+        app.view_functions[endpoint] = rule(view)
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -166,6 +224,7 @@ def _register_error_handlers(app: Flask) -> None:
     def _domain_error(exc: BillpayError):
         if exc.code == 404:
             log.warning("not found or out of scope: %s %s", request.method, request.path)
+            _audit_denied()
         return render_error(exc.code, exc.status, exc.message, exc.errors)
 
     @app.errorhandler(CSRFError)
@@ -199,6 +258,30 @@ def _register_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
         return render_error(500, "Internal Server Error", messages_th[500])
+
+
+def _audit_denied() -> None:
+    """Put a "not found or out of scope" answer to a signed-in person or a token in the
+    audit log. The request's own work is rolled back first (it failed anyway), which
+    also frees any audit lock it held."""
+    from billpay.accounts.permissions import Actor
+    from billpay.audit.services import record
+
+    actor = g.get("actor")
+    if actor is None and current_user and current_user.is_authenticated:
+        actor = Actor.for_user(current_user)
+    if actor is None:
+        return
+    try:
+        db = dbmod.session()
+        db.rollback()
+        record(db, actor, "access.denied", object_type="url",
+               object_id=request.path[:64], after={"method": request.method,
+                                                   "path": request.path[:500]})
+        db.commit()
+    except Exception:  # noqa: BLE001 - never turn a 404 into a 500
+        log.exception("could not record the denied access in the audit log")
+        dbmod.session().rollback()
 
 
 def _register_template_helpers(app: Flask) -> None:

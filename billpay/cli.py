@@ -99,7 +99,8 @@ def users_group():
 @click.option("--position", default="")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def users_create(username, full_name, role, office_code, position, password):
-    """Create an active user (the registration and approval pages come later)."""
+    """Create an active user at the console (people normally register at /register and
+    are approved by the finance division); recorded in the audit log."""
     from billpay.accounts.services import create_user
 
     try:
@@ -195,7 +196,14 @@ def demo(host, port, serve):
 
 
 def register_commands(app: Flask) -> None:
-    for command in (db_group, seed, users_group, tokens_group, bills_group, demo):
+    from billpay.accounts.cli import COMMANDS as account_commands
+    from billpay.audit.cli import audit_group
+    from billpay.settlement.cli import settlement_group
+
+    for command in account_commands:
+        users_group.add_command(command)
+    for command in (db_group, seed, users_group, tokens_group, bills_group, demo, audit_group,
+                    settlement_group):
         app.cli.add_command(command)
 
 

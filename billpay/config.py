@@ -37,6 +37,28 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BILLER_ID_OFF_BUDGET", None, "biller ID for เงินนอกงบประมาณ (off-budget) if it differs"),
     Setting("BILL_DUE_DAYS", 30, "default days from issue to due date", int),
     Setting("SQL_ECHO", False, "log every SQL statement", bool),
+    Setting("PUBLIC_URL", "http://127.0.0.1:5000",
+            "the address people reach billpay at; receipt QR codes link to PUBLIC_URL/verify/…"),
+    Setting("RECEIPT_SIGNING_KEY", None,
+            "HMAC key for the receipt QR signature (default: derived from SECRET_KEY)"),
+    Setting("RECEIPT_BOOK_SIZE", 100, "receipt numbers per book (เล่ม)", int),
+    Setting("RATELIMIT_STORAGE_URL", "memory://",
+            "where rate-limit counters live: memory:// (one process) or redis://host:6379/0 "
+            "(shared by every worker; needed with gunicorn -w N)"),
+    Setting("RATELIMIT_KEY_PREFIX", "", "prefix of the rate-limit keys (several billpay "
+            "instances sharing one Redis)"),
+    Setting("RATELIMIT_LOGIN", "10 per minute;60 per hour",
+            "failed sign-ins (password or code) allowed per client address"),
+    Setting("RATELIMIT_PUBLIC", "60 per minute",
+            "requests per client address to the pages anyone can open (sign-in, registration)"),
+    Setting("RATELIMIT_REGISTER", "30 per hour",
+            "registrations submitted per client address"),
+    Setting("TOTP_REQUIRED_ROLES", "",
+            "roles that must use a second factor (TOTP app), comma-separated, e.g. "
+            "finance,admin; empty: optional for everyone"),
+    Setting("LOCKOUT_THRESHOLD", 10, "consecutive failed sign-ins that lock an account", int),
+    Setting("LOCKOUT_MAX_MINUTES", 60,
+            "longest lock; locks last 1, 2, 4 … minutes up to this", int),
 )
 
 

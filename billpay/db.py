@@ -10,10 +10,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
+from operator import itemgetter
 
 from flask import current_app, g
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     DateTime,
     Engine,
     MetaData,
@@ -178,8 +180,9 @@ def insert_rows(db: Session, model, rows: list[dict], *, return_ids: bool = Fals
 
     PostgreSQL: ids are taken from the table's sequence in one query and the rows
     are sent with ``COPY`` (an order of magnitude faster than INSERTs for the
-    hundreds of thousands of lines of a settlement file). Other engines: one
-    executemany INSERT (with RETURNING when ids are wanted). Column values go
+    hundreds of thousands of lines of a settlement file). SQLite: one executemany
+    through the driver, ids given from ``max(id)`` (see ``_insert_rows_sqlite``). Other
+    engines: one executemany INSERT (with RETURNING when ids are wanted). Column values go
     through each column type's bind processing (Money, UTCDateTime), as the ORM would.
     Returns the new ids in the order of ``rows`` when ``return_ids``.
     """
@@ -190,6 +193,8 @@ def insert_rows(db: Session, model, rows: list[dict], *, return_ids: bool = Fals
     table = model.__table__
     connection = db.connection()
     dialect = connection.dialect
+    if dialect.name == "sqlite":
+        return _insert_rows_sqlite(connection, table, rows, return_ids)
     if dialect.name != "postgresql":
         if return_ids:
             result = connection.execute(
@@ -203,14 +208,109 @@ def insert_rows(db: Session, model, rows: list[dict], *, return_ids: bool = Fals
         ids = list(connection.execute(
             text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
             {"t": table.name, "n": len(rows)}).scalars())
-    processors = [table.c[name].type.bind_processor(dialect) for name in names]
     columns = ", ".join(f'"{name}"' for name in (names + (["id"] if ids else [])))
     cursor = connection.connection.driver_connection.cursor()
     with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
-        for index, row in enumerate(rows):
-            values = [row[name] if proc is None else proc(row[name])
-                      for name, proc in zip(names, processors, strict=True)]
+        write_row = copy.write_row
+        for index, values in enumerate(_row_values(table, dialect, rows)):
             if ids:
                 values.append(ids[index])
-            copy.write_row(values)
+            write_row(values)
     return ids if return_ids else []
+
+
+def _bind_processor(type_, dialect):
+    """The processing a value of ``type_`` gets on its way to ``dialect``, as in a Core
+    statement: the type adapted to the dialect first (SQLite's DATETIME writes its own
+    text format, which a TypeDecorator's generic ``impl`` would not)."""
+    return type_.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _row_values(table, dialect, rows: list[dict]) -> Iterator[list]:
+    """Each row's values in the order of row 0's keys, through the column types' bind
+    processing (Money, UTCDateTime)."""
+    names = list(rows[0])
+    processed = [(i, proc) for i, name in enumerate(names)
+                 if (proc := _bind_processor(table.c[name].type, dialect)) is not None]
+    getter = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    for row in rows:
+        values = list(getter(row))
+        for i, proc in processed:
+            values[i] = proc(values[i])
+        yield values
+
+
+def _insert_rows_sqlite(connection, table, rows: list[dict], return_ids: bool) -> list[int]:
+    """SQLite: one executemany of a plain INSERT through the driver (sqlite3 loops in C).
+
+    Ids, when wanted, are given explicitly from ``max(id) + 1``: safe because a billpay
+    transaction on SQLite holds the database's only write lock from its start
+    (``BEGIN IMMEDIATE``), so nobody else can insert in between.
+    """
+    names = list(rows[0])
+    ids: list[int] = []
+    if return_ids and "id" not in names:
+        last = connection.exec_driver_sql(f'SELECT max(id) FROM "{table.name}"').scalar() or 0
+        ids = list(range(last + 1, last + 1 + len(rows)))
+    values = _row_values(table, connection.dialect, rows)
+    if ids:
+        values = (v + [i] for v, i in zip(values, ids, strict=True))
+        names.append("id")
+    columns = ", ".join(f'"{name}"' for name in names)
+    connection.exec_driver_sql(
+        f'INSERT INTO "{table.name}" ({columns}) VALUES ({", ".join("?" * len(names))})',
+        [tuple(v) for v in values])
+    if return_ids and not ids:
+        return [row["id"] for row in rows]
+    return ids
+
+
+def in_values(db: Session, column, values) -> ColumnElement[bool]:
+    """``column IN (values)`` for a long list of values. PostgreSQL gets
+    ``column = ANY(:array)``: one parameter whatever the length, so the statement is
+    compiled once and prepared by the driver, instead of rendering and parsing
+    thousands of placeholders per query."""
+    values = list(values)
+    if db.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import any_, bindparam
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
+def update_rows(db: Session, model, rows: list[dict], *, key: str = "id") -> None:
+    """``UPDATE`` many rows of ``model`` by ``key`` (one row per key value), each row
+    giving the same columns.
+
+    PostgreSQL: one statement joining the table to ``unnest`` of one array per column
+    (an executemany of thousands of single-row UPDATEs costs a round of planning and
+    execution per row). Other engines: one executemany UPDATE. Values go through the
+    column types' bind processing, as in ``insert_rows``.
+    """
+    if not rows:
+        return
+    from sqlalchemy import bindparam, update
+
+    table = model.__table__
+    connection = db.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    if dialect.name != "postgresql":
+        connection.execute(
+            update(table).where(table.c[key] == bindparam(f"b_{key}"))
+            .values({name: bindparam(f"b_{name}") for name in names if name != key}),
+            [{f"b_{name}": row[name] for name in names} for row in rows])
+        return
+    arrays = []
+    for name in names:
+        proc = _bind_processor(table.c[name].type, dialect)
+        arrays.append([row[name] for row in rows] if proc is None
+                      else [proc(row[name]) for row in rows])
+    casts = ", ".join(f"%s::{table.c[name].type.compile(dialect=dialect)}[]" for name in names)
+    sets = ", ".join(f'"{name}" = v."{name}"' for name in names if name != key)
+    columns = ", ".join(f'"{name}"' for name in names)
+    connection.exec_driver_sql(
+        f'UPDATE "{table.name}" AS t SET {sets} FROM unnest({casts}) AS v({columns}) '
+        f'WHERE t."{key}" = v."{key}"',
+        tuple(arrays))

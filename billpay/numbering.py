@@ -33,6 +33,16 @@ class Counter(Base):
 def take_number(db: Session, *, office_id: int, fiscal_year: int, series: str) -> int:
     """The next number of the series, 1 for the first; locked until the caller's
     transaction ends."""
+    return take_numbers(db, office_id=office_id, fiscal_year=fiscal_year, series=series,
+                        count=1)[0]
+
+
+def take_numbers(db: Session, *, office_id: int, fiscal_year: int, series: str,
+                 count: int) -> range:
+    """``count`` consecutive numbers of the series at once (bulk issue), locked until
+    the caller's transaction ends, as ``take_number``."""
+    if count < 1:
+        return range(0)
     advance = (
         update(Counter)
         .where(
@@ -40,18 +50,17 @@ def take_number(db: Session, *, office_id: int, fiscal_year: int, series: str) -
             Counter.fiscal_year == fiscal_year,
             Counter.series == series,
         )
-        .values(last_value=Counter.last_value + 1)
+        .values(last_value=Counter.last_value + count)
         .returning(Counter.last_value)
         .execution_options(synchronize_session=False)
     )
-    number = db.execute(advance).scalar_one_or_none()
-    if number is not None:
-        return number
-    try:
-        with db.begin_nested():
-            db.add(Counter(office_id=office_id, fiscal_year=fiscal_year, series=series,
-                           last_value=1))
-        return 1
-    except IntegrityError:
-        # Another transaction created the row first; queue behind it.
-        return db.execute(advance).scalar_one()
+    last = db.execute(advance).scalar_one_or_none()
+    if last is None:
+        try:
+            with db.begin_nested():
+                db.add(Counter(office_id=office_id, fiscal_year=fiscal_year, series=series,
+                               last_value=count))
+            last = count
+        except IntegrityError:
+            last = db.execute(advance).scalar_one()
+    return range(last - count + 1, last + 1)

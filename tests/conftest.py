@@ -102,6 +102,15 @@ def db(app) -> Iterator[Session]:
             connection.close()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request):
+    """Every test starts with empty rate-limit counters: the session's app is shared, and
+    its sign-ins would otherwise add up across tests to the login limit."""
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app").extensions["billpay.limiter"].reset()
+    yield
+
+
 @pytest.fixture
 def client(app, db):
     with app.test_client() as test_client:

@@ -30,7 +30,9 @@ SECRET = "test-secret-key-" + "x" * 32
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """Names this test process's scratch databases: the xdist worker and the process id,
+    so that two test runs on one machine never drop each other's databases."""
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
 
 def _postgres_reachable() -> str | None:

@@ -141,6 +141,8 @@ class Offices(MethodView):
 
 def register_api(app: Flask) -> None:
     from billpay.app import csrf
+    from billpay.receipts.api import receipts_blp
+    from billpay.settlement.api import settlement_files_blp
 
     api = BillpayApi(app, spec_kwargs={"info": {
         "description": "billpay: bills, settlement and receipts for the Department of "
@@ -149,7 +151,7 @@ def register_api(app: Flask) -> None:
                        '`{"code", "status", "message", "errors"}`.'}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
-    for blp in (bills_blp, reference_blp):
+    for blp in (bills_blp, reference_blp, settlement_files_blp, receipts_blp):
         csrf.exempt(blp)
         api.register_blueprint(blp)
 

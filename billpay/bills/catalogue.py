@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billpay.accounts.permissions import Actor, Permission
+from billpay.audit.services import record
 from billpay.bills.models import AmountKind, FeeType, RevenueType
 from billpay.errors import Invalid, NotFound
 from billpay.money import AmountError, parse_amount
@@ -130,11 +131,14 @@ def save_fee_type(db: Session, actor: Actor, data: dict[str, object],
         errors.setdefault("code", []).append(f"มีรหัส {values['code']} อยู่แล้ว")
     if errors:
         raise Invalid("ข้อมูลประเภทค่าธรรมเนียมไม่ถูกต้อง", errors)
+    before = {k: getattr(existing, k) for k in values} if existing else None
     fee_type = existing or FeeType()
     for key, value in values.items():
         setattr(fee_type, key, value)
     db.add(fee_type)
     db.flush()
+    record(db, actor, "fee_type.save", object_type="fee_type", object_id=fee_type.code,
+           before=before, after=values)
     return fee_type
 
 
@@ -185,6 +189,9 @@ def import_fee_types_csv(db: Session, actor: Actor | None, data: bytes | str) ->
                 setattr(fee_type, key, value)
             updated += 1
     db.flush()
+    if added or updated:
+        record(db, actor, "fee_type.import", object_type="fee_type",
+               after={"added": added, "updated": updated})
     return ImportReport(added=added, updated=updated)
 
 

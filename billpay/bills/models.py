@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from billpay.accounts.models import User
@@ -46,6 +46,7 @@ class FeeType(Base):
     amount_kind: Mapped[str] = mapped_column(String(10))
     default_amount: Mapped[Decimal | None]
     active: Mapped[bool] = mapped_column(default=True)
+    counter_payment: Mapped[bool] = mapped_column(default=True, server_default=true())  # may be paid at the office
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

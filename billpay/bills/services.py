@@ -17,6 +17,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from billpay.accounts.permissions import Actor, Permission, scope_clause
+from billpay.audit.services import record
 from billpay.bills.models import (
     AmountKind,
     Bill,
@@ -222,6 +223,9 @@ def issue_bill(
     db.add(bill)
     _record(bill, None, BillStatus.ISSUED, actor, now, None)
     db.flush()
+    record(db, actor, "bill.issue", office_id=office.id, object_type="bill", object_id=bill.ref1,
+           after={"ref1": bill.ref1, "total": bill.total, "payer_name": bill.payer_name,
+                  "due_date": bill.due_date}, at=now)
     return bill
 
 
@@ -281,6 +285,9 @@ def cancel_bill(db: Session, actor: Actor, ref1: str, reason: str, *,
     bill.cancel_reason = reason
     _transition(bill, BillStatus.CANCELLED, actor, now, reason)
     db.flush()
+    record(db, actor, "bill.cancel", office_id=bill.office_id, object_type="bill",
+           object_id=bill.ref1, before={"status": BillStatus.ISSUED},
+           after={"status": BillStatus.CANCELLED, "reason": reason}, at=now)
     return bill
 
 

@@ -139,10 +139,23 @@ def paragraph_style(name: str, size: float, *, bold: bool = False, leading: floa
                           shaping=1, **kwargs)
 
 
+def script_runs(text: str) -> list[str]:
+    """``text`` cut before its first Thai letter when Latin letters come first. HarfBuzz
+    guesses one script per string from its first letter, so "CSH (เงินสดที่…)" shaped
+    whole would be shaped as Latin and its tone marks would collide with the vowels. A
+    string that starts with Thai (or digits, punctuation) is shaped as Thai, Latin after
+    it included."""
+    first_thai = next((i for i, char in enumerate(text) if "\u0e00" <= char <= "\u0e7f"), None)
+    if not first_thai or not any(char.isalpha() for char in text[:first_thai]):
+        return [text]
+    return [text[:first_thai], text[first_thai:]]
+
+
 def text_width(text: str, size: float, *, bold: bool = False) -> float:
     """Width of ``text`` as :func:`draw_text` draws it (shaped)."""
     register_fonts()
-    return _plan(text, BOLD if bold else REGULAR).advance * size / 1000
+    font_name = BOLD if bold else REGULAR
+    return sum(_plan(run, font_name).advance for run in script_runs(text)) * size / 1000
 
 
 def _raw_width(text: str, size: float, bold: bool) -> float:
@@ -245,6 +258,16 @@ def draw_text(canvas: Canvas, x: float, y: float, text: str, *, size: float, bol
     """
     register_fonts()
     font_name = BOLD if bold else REGULAR
+    runs = script_runs(text)
+    if len(runs) > 1:
+        width = text_width(text, size, bold=bold)
+        if align == "right":
+            x -= width
+        elif align in ("centre", "center"):
+            x -= width / 2
+        for run in runs:
+            x += draw_text(canvas, x, y, run, size=size, bold=bold, color=color)
+        return width
     plan = _plan(text, font_name)
     width = plan.advance * size / 1000
     if align == "right":

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from billpay.db import Base
@@ -36,6 +36,7 @@ class Office(Base):
     name_th: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    counter_payment: Mapped[bool] = mapped_column(default=True, server_default=true())  # takes payments at the office
 
     parent: Mapped[Office | None] = relationship(remote_side=[id], lazy="joined", join_depth=1)
 

@@ -19,8 +19,12 @@ FONT_FILES = {"Sarabun-Regular.ttf", "Sarabun-Bold.ttf", "Sarabun-SemiBold.ttf",
 @login_required
 def home():
     actor = page_actor()
+    if actor.can(Permission.USER_APPROVE):  # the finance division: the approvals queue
+        return redirect(url_for("accounts.approvals"))
     if actor.can(Permission.BILL_ISSUE):
         return redirect(url_for("bills.new_bill"))
+    if actor.can(Permission.AUDIT_READ):  # auditors start at the audit log
+        return redirect(url_for("audit.audit_log"))
     if actor.can(Permission.BILL_READ):
         return redirect(url_for("bills.list_bills"))
     if actor.can(Permission.FEE_TYPE_MANAGE):
@@ -50,12 +54,18 @@ def set_language(code: str):
 
 
 def register_web(app: Flask) -> None:
-    from billpay.accounts.views import bp as auth_bp
+    from billpay.accounts.views import register_accounts
+    from billpay.audit.views import bp as audit_bp
     from billpay.bills.views import bp as bills_bp
+    from billpay.receipts.views import bp as receipts_bp
+    from billpay.settlement.views import bp as settlement_bp
 
     app.register_blueprint(bp)
-    app.register_blueprint(auth_bp)
+    register_accounts(app)
     app.register_blueprint(bills_bp)
+    app.register_blueprint(receipts_bp)
+    app.register_blueprint(settlement_bp)
+    app.register_blueprint(audit_bp)
     app.jinja_env.globals["error_for"] = error_for
     app.jinja_env.globals["Permission"] = Permission
 

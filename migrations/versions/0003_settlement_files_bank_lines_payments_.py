@@ -1,7 +1,7 @@
 """settlement files, bank lines, payments, exceptions
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-23 16:09:36.581590
 """
 
@@ -14,7 +14,7 @@ import billpay.db
 
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -94,6 +94,21 @@ def live_server(backend, tmp_path_factory) -> Iterator[LiveServer]:
             drop_postgres_database(f"billpay_browser_{_worker()}")
 
 
+FINANCE_USERNAME = "finance.settlement"  # test_registration.py has its own finance.browser
+FINANCE_NAME = "สมศรี กองคลัง"
+FINANCE_OFFICE = "00"  # the central finance division
+
+
+@pytest.fixture(scope="package")
+def finance_user(live_server) -> str:
+    """A finance-division user (กองคลัง) in the live server's database; its username."""
+    with get_database(live_server.app).transaction() as db:
+        create_user(db, username=FINANCE_USERNAME, password=PASSWORD, full_name=FINANCE_NAME,
+                    role=Role.FINANCE, office_code=FINANCE_OFFICE,
+                    position="นักวิชาการเงินและบัญชีชำนาญการ")
+    return FINANCE_USERNAME
+
+
 @pytest.fixture(scope="package")
 def browser():
     """One headless Chromium for the browser tests of a backend."""
