@@ -314,3 +314,15 @@ def update_rows(db: Session, model, rows: list[dict], *, key: str = "id") -> Non
         f'UPDATE "{table.name}" AS t SET {sets} FROM unnest({casts}) AS v({columns}) '
         f'WHERE t."{key}" = v."{key}"',
         tuple(arrays))
+
+
+def page_of(db: Session, query, *, page: int, per_page: int, max_per_page: int = 200,
+            scalars: bool = True) -> tuple[list, int]:
+    """One page of an ordered ``query`` and how many rows match in all (for list pages)."""
+    from sqlalchemy import func, select
+
+    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    per_page = min(max(per_page, 1), max_per_page)
+    paged = query.offset((max(page, 1) - 1) * per_page).limit(per_page)
+    rows = db.scalars(paged).all() if scalars else db.execute(paged).all()
+    return list(rows), total

@@ -23,7 +23,7 @@ from typing import Any
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from billpay.accounts.models import (
@@ -37,7 +37,7 @@ from billpay.accounts.models import (
 from billpay.accounts.permissions import Actor, Permission, in_scope, scope_clause
 from billpay.audit.services import record
 from billpay.codes import is_valid_thai_id
-from billpay.db import utcnow
+from billpay.db import page_of, utcnow
 from billpay.errors import Conflict, Forbidden, Invalid, NotFound
 from billpay.offices.models import Office, OfficeKind
 
@@ -650,13 +650,10 @@ def paged(db: Session, query: Select, *, sort: str, sorts: dict, default, tiebre
           page: int, per_page: int) -> tuple[list, int]:
     """One page of ``query`` sorted by ``sort`` (a key of ``sorts``, ``-`` for descending),
     and how many rows match in all."""
-    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     column = sorts.get(sort.lstrip("-"), default)
     order = column.desc() if sort.startswith("-") else column.asc()
-    page = max(page, 1)
-    per_page = min(max(per_page, 1), 200)
-    rows = db.scalars(query.order_by(order.nulls_last(), tiebreak)
-                      .offset((page - 1) * per_page).limit(per_page)).all()
+    rows, total = page_of(db, query.order_by(order.nulls_last(), tiebreak), page=page,
+                          per_page=per_page)
     return list(rows), total
 
 

@@ -26,13 +26,13 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from billpay.accounts.permissions import Actor, Permission, scope_clause
 from billpay.audit.models import GENESIS_HASH, AuditEntry, AuditHead
-from billpay.db import utcnow
+from billpay.db import page_of, utcnow
 from billpay.offices.models import Office
 from billpay.thaidate import BANGKOK
 
@@ -322,11 +322,7 @@ def _filtered(actor: Actor, q: AuditQuery):
 def search_audit(db: Session, actor: Actor, q: AuditQuery) -> tuple[list[AuditEntry], int]:
     """A page of the audit rows the actor may read, and how many match in all."""
     query = _filtered(actor, q)
-    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    page = max(q.page, 1)
-    per_page = min(max(q.per_page, 1), 500)
-    rows = db.scalars(query.offset((page - 1) * per_page).limit(per_page)).all()
-    return list(rows), total
+    return page_of(db, query, page=q.page, per_page=q.per_page, max_per_page=500)
 
 
 def iter_audit(db: Session, actor: Actor, q: AuditQuery) -> Iterator[AuditEntry]:

@@ -11,8 +11,7 @@ from flask import Blueprint, Response, render_template, request, send_file, stre
 from billpay.accounts.permissions import Permission
 from billpay.audit import services as audit
 from billpay.db import session
-from billpay.thaidate import parse_thai_date
-from billpay.web.helpers import page_actor, requires
+from billpay.web.helpers import date_arg, page_actor, requires
 
 bp = Blueprint("audit", __name__)
 
@@ -20,21 +19,12 @@ bp = Blueprint("audit", __name__)
 def _query(args) -> tuple[audit.AuditQuery, dict[str, str]]:
     errors: dict[str, str] = {}
 
-    def parse_date(name: str) -> date | None:
-        text = args.get(name, "").strip()
-        if not text:
-            return None
-        try:
-            return parse_thai_date(text)
-        except ValueError as exc:
-            errors[name] = str(exc)
-            return None
-
     query = audit.AuditQuery(
         text=args.get("q") or None, action=args.get("action") or None,
         actor=args.get("actor") or None, office_code=args.get("office") or None,
         object_type=args.get("object_type") or None, object_id=args.get("object_id") or None,
-        date_from=parse_date("date_from"), date_to=parse_date("date_to"),
+        date_from=date_arg(args, "date_from", errors),
+        date_to=date_arg(args, "date_to", errors),
         page=args.get("page", 1, type=int), per_page=args.get("per_page", 50, type=int),
         sort="seq" if args.get("sort") == "seq" else "-seq")
     return query, errors

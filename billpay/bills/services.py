@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from billpay.accounts.permissions import Actor, Permission, scope_clause
@@ -37,7 +37,7 @@ from billpay.codes import (
     validate_biller_id,
 )
 from billpay.config import ConfigError
-from billpay.db import utcnow
+from billpay.db import page_of, utcnow
 from billpay.errors import Conflict, Forbidden, Invalid, NotFound
 from billpay.numbering import take_number
 from billpay.offices.models import Office
@@ -329,15 +329,10 @@ def search_bills(db: Session, actor: Actor, q: BillQuery) -> tuple[list[Bill], i
         query = query.where(Bill.created_at >= day_start(q.date_from))
     if q.date_to:
         query = query.where(Bill.created_at < day_start(q.date_to + timedelta(days=1)))
-    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     key = q.sort.lstrip("-")
     column = _SORTS.get(key, Bill.created_at)
     order = column.desc() if q.sort.startswith("-") else column.asc()
-    page = max(q.page, 1)
-    per_page = min(max(q.per_page, 1), 200)
-    rows = db.scalars(query.order_by(order, Bill.id.desc())
-                      .offset((page - 1) * per_page).limit(per_page)).all()
-    return list(rows), total or 0
+    return page_of(db, query.order_by(order, Bill.id.desc()), page=q.page, per_page=q.per_page)
 
 
 @dataclass(frozen=True)

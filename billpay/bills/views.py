@@ -25,8 +25,7 @@ from billpay.bills.models import BILL_STATUS_LABELS_TH, BillStatus
 from billpay.bills.schemas import BillIn
 from billpay.db import session
 from billpay.errors import Invalid
-from billpay.thaidate import parse_thai_date
-from billpay.web.helpers import allow_same_origin_frame, page_actor, requires
+from billpay.web.helpers import allow_same_origin_frame, date_arg, page_actor, requires
 
 bp = Blueprint("bills", __name__)
 
@@ -95,23 +94,12 @@ def create_bill():
 @requires(Permission.BILL_READ)
 def list_bills():
     args = request.args
-    errors = {}
-
-    def parse_date(name):
-        text = args.get(name, "").strip()
-        if not text:
-            return None
-        try:
-            return parse_thai_date(text)
-        except ValueError as exc:
-            errors[name] = str(exc)
-            return None
-
+    errors: dict[str, str] = {}
     query = bills.BillQuery(
         text=args.get("q") or None,
         status=args.get("status") if args.get("status") in set(BillStatus) else None,
-        date_from=parse_date("date_from"),
-        date_to=parse_date("date_to"),
+        date_from=date_arg(args, "date_from", errors),
+        date_to=date_arg(args, "date_to", errors),
         page=args.get("page", 1, type=int),
         per_page=args.get("per_page", 25, type=int),
         sort=args.get("sort", "-created_at"),

@@ -29,7 +29,7 @@ from billpay.accounts.permissions import (
 )
 from billpay.audit.services import record as audit
 from billpay.bills.models import Bill, BillStatus
-from billpay.db import insert_rows, utcnow
+from billpay.db import insert_rows, page_of, utcnow
 from billpay.errors import Conflict, Forbidden, Invalid, NotFound
 from billpay.numbering import take_numbers
 from billpay.payments.models import Payment, PaymentMethod
@@ -211,12 +211,9 @@ def search_receipts(db: Session, actor: Actor, q: ReceiptQuery) -> tuple[list[Re
         query = query.where(Receipt.issued_at >= day_start(q.date_from))
     if q.date_to:
         query = query.where(Receipt.issued_at < day_start(q.date_to + timedelta(days=1)))
-    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    per_page = min(max(q.per_page, 1), 500)
-    rows = db.scalars(query.order_by(Receipt.office_id, Receipt.fiscal_year, Receipt.series,
-                                     Receipt.running, Receipt.id)
-                      .offset((max(q.page, 1) - 1) * per_page).limit(per_page)).all()
-    return list(rows), total or 0
+    return page_of(db, query.order_by(Receipt.office_id, Receipt.fiscal_year, Receipt.series,
+                                      Receipt.running, Receipt.id),
+                   page=q.page, per_page=q.per_page, max_per_page=500)
 
 
 # -- printing and verifying ----------------------------------------------------------

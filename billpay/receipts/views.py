@@ -5,7 +5,6 @@ public verification page that the receipt's QR code opens."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from flask import (
@@ -31,7 +30,7 @@ from billpay.receipts.documents import SERIES_LABELS_TH, STATUS_LABELS_TH, payme
 from billpay.receipts.documents import receipt_pdf as build_receipt_pdf
 from billpay.receipts.models import ReceiptSeries, ReceiptStatus
 from billpay.thaidate import fiscal_year, parse_thai_date
-from billpay.web.helpers import allow_same_origin_frame, page_actor, requires
+from billpay.web.helpers import allow_same_origin_frame, date_arg, page_actor, requires
 
 bp = Blueprint("receipts", __name__)
 
@@ -74,17 +73,6 @@ def _pdf_response(body: bytes, filename: str, *, download: bool) -> Response:
 
 # -- search and one receipt ----------------------------------------------------------------
 
-def _date_arg(args, name: str, errors: dict[str, str]) -> date | None:
-    text = args.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        return parse_thai_date(text)
-    except ValueError as exc:
-        errors[name] = str(exc)
-        return None
-
-
 def _year_arg(args, errors: dict[str, str]) -> int | None:
     text = args.get("fiscal_year", "").strip()
     if not text:
@@ -105,8 +93,8 @@ def list_receipts():
     query = receipts.ReceiptQuery(
         office_code=args.get("office", "").strip() or None,
         fiscal_year=_year_arg(args, errors),
-        date_from=_date_arg(args, "date_from", errors),
-        date_to=_date_arg(args, "date_to", errors),
+        date_from=date_arg(args, "date_from", errors),
+        date_to=date_arg(args, "date_to", errors),
         status=status,
         page=max(args.get("page", 1, type=int) or 1, 1),
         per_page=min(max(args.get("per_page", 50, type=int) or 50, 1), 200))

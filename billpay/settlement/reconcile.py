@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from billpay.accounts.models import User
 from billpay.accounts.permissions import Actor, Permission
 from billpay.bills.models import Bill
-from billpay.db import utcnow
+from billpay.db import page_of, utcnow
 from billpay.errors import NotFound
 from billpay.offices.models import Office
 from billpay.settlement.models import (
@@ -394,13 +394,11 @@ def list_files(db: Session, actor: Actor, q: FileQuery) -> tuple[list[FileRow], 
         query = query.where(SettlementFile.effective_date >= q.date_from)
     if q.date_to:
         query = query.where(SettlementFile.effective_date <= q.date_to)
-    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     key = q.sort.lstrip("-")
     column = FILE_SORTS.get(key, SettlementFile.imported_at)
     order = column.desc() if q.sort.startswith("-") or key not in FILE_SORTS else column.asc()
-    per_page = min(max(q.per_page, 1), 200)
-    rows = db.execute(query.order_by(order, SettlementFile.id.desc())
-                      .offset((max(q.page, 1) - 1) * per_page).limit(per_page)).all()
+    rows, total = page_of(db, query.order_by(order, SettlementFile.id.desc()), page=q.page,
+                          per_page=q.per_page, scalars=False)
     ids = [row[0].id for row in rows]
     trailer: dict[int, Figures] = {}
     for file_id, credit_n, credit_amt, debit_n, debit_amt in db.execute(

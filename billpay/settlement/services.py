@@ -31,7 +31,7 @@ from billpay.audit.services import record as audit
 from billpay.bills.models import Bill, BillEvent, BillStatus
 from billpay.bills.services import TRANSITIONS
 from billpay.codes import Ref1Error, normalise_ref, parse_ref1
-from billpay.db import in_values, insert_rows, update_rows, utcnow
+from billpay.db import in_values, insert_rows, page_of, update_rows, utcnow
 from billpay.errors import Conflict, Invalid, NotFound
 from billpay.offices.models import Office
 from billpay.payments.models import Payment, PaymentMethod, PaymentStatus
@@ -704,8 +704,5 @@ def search_exceptions(db: Session, actor: Actor,
         query = query.where(BankLine.paid_at >= day_start(q.date_from))
     if q.date_to:
         query = query.where(BankLine.paid_at < day_start(q.date_to + timedelta(days=1)))
-    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    per_page = min(max(q.per_page, 1), 200)
-    rows = db.scalars(query.order_by(BankLine.paid_at, SettlementException.id)
-                      .offset((max(q.page, 1) - 1) * per_page).limit(per_page)).all()
-    return list(rows), total or 0
+    return page_of(db, query.order_by(BankLine.paid_at, SettlementException.id),
+                   page=q.page, per_page=q.per_page)

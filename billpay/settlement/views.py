@@ -33,7 +33,7 @@ from billpay.settlement.services import (
 )
 from billpay.settlement.services import resolve_exception as resolve_settlement_exception
 from billpay.thaidate import BE_OFFSET, THAI_MONTHS_SHORT, parse_thai_date, to_bangkok
-from billpay.web.helpers import page_actor, requires
+from billpay.web.helpers import date_arg, page_actor, requires
 
 bp = Blueprint("settlement", __name__)
 
@@ -124,14 +124,7 @@ class _DateArgs:
         self.errors: dict[str, str] = {}
 
     def __call__(self, name: str) -> date | None:
-        text = self.args.get(name, "").strip()
-        if not text:
-            return None
-        try:
-            return parse_thai_date(text)
-        except ValueError as exc:
-            self.errors[name] = str(exc)
-            return None
+        return date_arg(self.args, name, self.errors)
 
 
 # -- upload ------------------------------------------------------------------------------

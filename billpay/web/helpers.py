@@ -61,3 +61,18 @@ def allow_same_origin_frame(response):
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
     return response
+
+
+def date_arg(args, name: str, errors: dict[str, str]):
+    """A Buddhist-era date (``22/11/2569``) or ISO date from the query string; a bad one is
+    reported on its field in ``errors`` (Thai) and read as no filter."""
+    from billpay.thaidate import parse_thai_date
+
+    text = args.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return parse_thai_date(text)
+    except ValueError as exc:
+        errors[name] = str(exc)
+        return None
