@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -209,7 +209,6 @@ def import_settlement_file(
                           batches=len(summary.batches), lines=summary.detail_count,
                           credit_amount=summary.credit_amount, debit_amount=summary.debit_amount)
     _one_import_at_a_time(db)
-    _serialise_imports(db)
     if db.scalar(select(SettlementFile.id).where(SettlementFile.sha256 == summary.sha256)):
         return _duplicate_file(report, summary)
     now = clock()
@@ -279,18 +278,6 @@ def _one_import_at_a_time(db: Session) -> None:
     takes one writer at a time (BEGIN IMMEDIATE)."""
     if db.get_bind().dialect.name == "postgresql":
         db.execute(select(func.pg_advisory_xact_lock(IMPORT_LOCK)))
-
-
-IMPORT_LOCK_KEY = 0x62696C6C  # "bill": PostgreSQL advisory lock held by an import
-
-
-def _serialise_imports(db: Session) -> None:
-    """One import at a time: two files that overlap, or the same file twice, imported at
-    the same moment would otherwise both pass the duplicate checks before either commits.
-    PostgreSQL: a transaction-scoped advisory lock; SQLite: every write transaction is
-    already serialised (BEGIN IMMEDIATE)."""
-    if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})
 
 
 def _duplicate_file(report: ImportReport, summary) -> ImportReport:
