@@ -131,24 +131,15 @@ def _stroke(canvas: Canvas, rgb: tuple[float, float, float], width: float) -> No
     canvas.setLineWidth(width)
 
 
-def _fit(text: str, max_width: float, size: float, *, bold: bool = False,
-         smallest: float = 7.0) -> float:
-    """The largest font size ≤ ``size`` at which ``text`` fits in ``max_width``."""
-    width = text_width(text, size, bold=bold)
-    if width <= max_width:
-        return size
-    return max(smallest, math.floor(size * max_width / width * 10) / 10)
+_fit = fonts.fit_size
 
 
 def _text(canvas: Canvas, x: float, y: float, text: str, size: float, *, bold: bool = False,
           align: str = "left", color: tuple[float, float, float] = INK,
           max_width: float | None = None) -> float:
     """Draw one line; with ``max_width``, shrink it to fit (down to 7 pt), then cut it short."""
-    if max_width is not None:
-        size = _fit(text, max_width, size, bold=bold)
-        if text_width(text, size, bold=bold) > max_width:
-            text = fonts.ellipsize(text, max_width, size=size, bold=bold)
-    return draw_text(canvas, x, y, text, size=size, bold=bold, align=align, color=color)
+    return fonts.draw_fitted_text(canvas, x, y, text, size, max_width=max_width, bold=bold,
+                                  align=align, color=color)
 
 
 def _text_in_row(canvas: Canvas, x: float, y: float, text: str, size: float, max_width: float,

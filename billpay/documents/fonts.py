@@ -19,6 +19,7 @@ and the code points are the same in every process.
 from __future__ import annotations
 
 import functools
+import math
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -447,3 +448,26 @@ def _first_grapheme(word: str) -> int:
     while end < len(word) and (unicodedata.combining(word[end]) or word[end] in _NO_BREAK_BEFORE):
         end += 1
     return end
+
+
+def fit_size(text: str, max_width: float, size: float, *, bold: bool = False,
+             smallest: float = 7.0) -> float:
+    """The largest font size ≤ ``size`` (not below ``smallest``) at which ``text`` fits
+    in ``max_width``."""
+    width = text_width(text, size, bold=bold)
+    if width <= max_width:
+        return size
+    return max(smallest, math.floor(size * max_width / width * 10) / 10)
+
+
+def draw_fitted_text(canvas: Canvas, x: float, y: float, text: str, size: float, *,
+                     max_width: float | None = None, smallest: float = 7.0,
+                     bold: bool = False, align: str = "left",
+                     color: tuple[float, float, float] | None = None) -> float:
+    """One line of shaped text; with ``max_width``, shrunk to fit (down to ``smallest``),
+    then cut short with "…". Returns the drawn width."""
+    if max_width is not None:
+        size = fit_size(text, max_width, size, bold=bold, smallest=smallest)
+        if text_width(text, size, bold=bold) > max_width:
+            text = ellipsize(text, max_width, size=size, bold=bold)
+    return draw_text(canvas, x, y, text, size=size, bold=bold, align=align, color=color)

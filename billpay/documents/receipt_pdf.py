@@ -95,23 +95,13 @@ class ReceiptDocument:
 
 # --- shared drawing helpers ---------------------------------------------------------------
 
-def _fit(text: str, max_width: float, size: float, *, bold: bool = False,
-         smallest: float = 6.5) -> float:
-    width = text_width(text, size, bold=bold)
-    if width <= max_width:
-        return size
-    return max(smallest, math.floor(size * max_width / width * 10) / 10)
-
-
 def _text(canvas: Canvas, x: float, y: float, text: str, size: float, *, bold: bool = False,
           align: str = "left", color: tuple[float, float, float] = INK,
           max_width: float | None = None) -> float:
-    """One line of shaped text; with ``max_width`` shrunk to fit, then cut short with "…"."""
-    if max_width is not None:
-        size = _fit(text, max_width, size, bold=bold)
-        if text_width(text, size, bold=bold) > max_width:
-            text = fonts.ellipsize(text, max_width, size=size, bold=bold)
-    return draw_text(canvas, x, y, text, size=size, bold=bold, align=align, color=color)
+    """One line of shaped text; with ``max_width`` shrunk to fit (down to 6.5 pt), then cut
+    short with "…"."""
+    return fonts.draw_fitted_text(canvas, x, y, text, size, max_width=max_width,
+                                  smallest=6.5, bold=bold, align=align, color=color)
 
 
 def _line(canvas: Canvas, x1: float, y1: float, x2: float, y2: float, *,
