@@ -8,6 +8,7 @@ from billpay.numbering import Counter  # noqa: F401
 from billpay.offices.models import Office  # noqa: F401
 from billpay.payments.models import Payment  # noqa: F401
 from billpay.receipts.models import Receipt, ReceiptCancellation, ReceiptPrint  # noqa: F401
+from billpay.reports.models import DailyStat, MonthlyStat  # noqa: F401
 from billpay.settlement.models import (  # noqa: F401
     BankLine,
     SettlementBatch,

@@ -58,7 +58,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 # Accounts and audit (issue 6), and the duties the later issues build on.
 _EXTRA: dict[Role, frozenset[Permission]] = {
-    Role.CLERK: frozenset({_P.PAYMENT_COUNTER, _P.RECEIPT_CANCEL_REQUEST}),
+    Role.CLERK: frozenset({_P.PAYMENT_COUNTER, _P.RECEIPT_CANCEL_REQUEST,
+                           _P.REPORT_READ}),  # their own office's reports
     Role.OFFICE_HEAD: frozenset({_P.PAYMENT_COUNTER, _P.RECEIPT_CANCEL_REQUEST,
                                  _P.CANCELLATION_APPROVE, _P.DAILY_CLOSE, _P.REPORT_READ}),
     Role.PROVINCIAL: frozenset({_P.REPORT_READ, _P.CANCELLATION_APPROVE, _P.USER_NOMINATE,

@@ -142,6 +142,7 @@ class Offices(MethodView):
 def register_api(app: Flask) -> None:
     from billpay.app import csrf
     from billpay.receipts.api import receipts_blp
+    from billpay.reports.views import reports_blp
     from billpay.settlement.api import settlement_files_blp
 
     api = BillpayApi(app, spec_kwargs={"info": {
@@ -151,7 +152,7 @@ def register_api(app: Flask) -> None:
                        '`{"code", "status", "message", "errors"}`.'}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
-    for blp in (bills_blp, reference_blp, settlement_files_blp, receipts_blp):
+    for blp in (bills_blp, reference_blp, settlement_files_blp, receipts_blp, reports_blp):
         csrf.exempt(blp)
         api.register_blueprint(blp)
 

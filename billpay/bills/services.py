@@ -41,6 +41,7 @@ from billpay.db import page_of, utcnow
 from billpay.errors import Conflict, Forbidden, Invalid, NotFound
 from billpay.numbering import take_number
 from billpay.offices.models import Office
+from billpay.reports import stats
 from billpay.thaidate import bangkok_date, day_start, fiscal_year
 
 LIVE_MODE = 1
@@ -223,6 +224,7 @@ def issue_bill(
     db.add(bill)
     _record(bill, None, BillStatus.ISSUED, actor, now, None)
     db.flush()
+    stats.record(db, [stats.Event(stats.Activity.ISSUED, now, stats.lines_of(bill))])
     record(db, actor, "bill.issue", office_id=office.id, object_type="bill", object_id=bill.ref1,
            after={"ref1": bill.ref1, "total": bill.total, "payer_name": bill.payer_name,
                   "due_date": bill.due_date}, at=now)
@@ -285,6 +287,7 @@ def cancel_bill(db: Session, actor: Actor, ref1: str, reason: str, *,
     bill.cancel_reason = reason
     _transition(bill, BillStatus.CANCELLED, actor, now, reason)
     db.flush()
+    stats.record(db, [stats.Event(stats.Activity.CANCELLED, now, stats.lines_of(bill))])
     record(db, actor, "bill.cancel", office_id=bill.office_id, object_type="bill",
            object_id=bill.ref1, before={"status": BillStatus.ISSUED},
            after={"status": BillStatus.CANCELLED, "reason": reason}, at=now)
@@ -301,6 +304,8 @@ def expire_overdue(db: Session, *, today: date, actor: Actor | None = None) -> i
     for bill in bills:
         _transition(bill, BillStatus.EXPIRED, actor, now, "เกินกำหนดชำระ")
     db.flush()
+    lines = stats.lines_for(db, [bill.id for bill in bills])
+    stats.record(db, [stats.Event(stats.Activity.EXPIRED, now, lines[bill.id]) for bill in bills])
     return len(bills)
 
 

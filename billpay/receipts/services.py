@@ -42,6 +42,7 @@ from billpay.receipts.models import (
     ReceiptSeries,
     ReceiptStatus,
 )
+from billpay.reports import stats
 from billpay.thaidate import fiscal_year
 
 COUNTER_SERIES = "receipt"  # the counters row that numbers electronic receipts
@@ -390,6 +391,8 @@ def take_counter_payment(db: Session, actor: Actor, ref1: str, *, method: str,
                                    book_size=book_size, issuer=actor, now=now,
                                    payer_names={bill.id: bill.payer_name})
     receipt = db.get(Receipt, receipt_id)
+    stats.record(db, [stats.Event(stats.Activity.PAID, now, stats.lines_of(bill),
+                                  payment.amount)])
     # last: the audit log's lock serialises every writer until this transaction commits
     audit(db, actor, "payment.counter", office_id=bill.office_id, object_type="bill",
           object_id=bill.ref1, before={"status": BillStatus.ISSUED},
@@ -471,6 +474,8 @@ def enter_paper_receipt(db: Session, actor: Actor, data: PaperReceipt, *,
         db.add(payment)
         db.flush()
         payment_id = payment.id
+        stats.record(db, [stats.Event(stats.Activity.PAID, issued_at, stats.lines_of(bill),
+                                      payment.amount)])
     user = db.get(User, actor.user_id) if actor.user_id else None
     receipt = Receipt(office_id=actor.office_id, fiscal_year=year,
                       series=ReceiptSeries.PAPER, running=None, book=book, number=data.number,

@@ -41,6 +41,7 @@ from billpay.receipts.services import (
     cancel_for_reversal,
     issue_receipts,
 )
+from billpay.reports import stats
 from billpay.settlement.models import (
     BankLine,
     ExceptionReason,
@@ -525,7 +526,21 @@ def _write_chunk(db: Session, chunk: _Chunk, now: datetime, book_size: int) -> N
                            resolution_note="ธนาคารยกเลิกรายการเอง", resolved_at=now))
     update_rows(db, Bill, [{"id": bill_id, "status": status, "paid_at": paid_at}
                            for bill_id, (status, paid_at) in chunk.bills.items()])
+    _record_stats(db, chunk, payment_rows)
     db.flush()
+
+
+def _record_stats(db: Session, chunk: _Chunk, payment_rows: list[dict]) -> None:
+    """The chunk's payments and reversals in the report summaries (after the receipts,
+    whose counters are always locked before the summary rows)."""
+    reversals = [(target, chunk.lines[index]) for target, index in chunk.reversed_payments]
+    lines = stats.lines_for(db, [row["bill_id"] for row in payment_rows]
+                            + [target.bill_id for target, _ in reversals])
+    stats.record(db, [
+        *(stats.Event(stats.Activity.PAID, row["paid_at"], lines[row["bill_id"]], row["amount"])
+          for row in payment_rows),
+        *(stats.Event(stats.Activity.REVERSED, line["paid_at"], lines[target.bill_id],
+                      target.amount) for target, line in reversals)])
 
 
 # -- working the exceptions ------------------------------------------------------------
@@ -649,6 +664,8 @@ def _settle(db: Session, actor: Actor, bill: Bill, line: BankLine, now: datetime
     issue_receipts(db, [PaymentToReceipt(payment.id, bill.id, bill.office_id, payment.amount,
                                          payment.paid_at)],
                    book_size=_configured_book_size(), issuer=actor, now=now)
+    stats.record(db, [stats.Event(stats.Activity.PAID, payment.paid_at,
+                                  stats.lines_for(db, [bill.id])[bill.id], payment.amount)])
     return payment
 
 

@@ -27,6 +27,8 @@ def home():
         return redirect(url_for("audit.audit_log"))
     if actor.can(Permission.BILL_READ):
         return redirect(url_for("bills.list_bills"))
+    if actor.can(Permission.REPORT_READ):  # executives: the dashboard
+        return redirect(url_for("reports.show", slug="dashboard"))
     if actor.can(Permission.FEE_TYPE_MANAGE):
         return redirect(url_for("bills.fee_types"))
     from flask import render_template
@@ -58,12 +60,14 @@ def register_web(app: Flask) -> None:
     from billpay.audit.views import bp as audit_bp
     from billpay.bills.views import bp as bills_bp
     from billpay.receipts.views import bp as receipts_bp
+    from billpay.reports.views import bp as reports_bp
     from billpay.settlement.views import bp as settlement_bp
 
     app.register_blueprint(bp)
     register_accounts(app)
     app.register_blueprint(bills_bp)
     app.register_blueprint(receipts_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(settlement_bp)
     app.register_blueprint(audit_bp)
     app.jinja_env.globals["error_for"] = error_for

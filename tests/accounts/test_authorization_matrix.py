@@ -90,6 +90,7 @@ BILL = {"ref1": "bill"}
 USER = {"user_id": "user"}
 PENDING = {"user_id": "pending"}
 NOMINATION = {"nomination_id": "nomination"}
+REPORT = {"slug": "report"}
 
 EXPECTED: dict[str, Access] = {
     # -- anyone ----------------------------------------------------------------------------
@@ -106,7 +107,7 @@ EXPECTED: dict[str, Access] = {
     "auth.login_password": page(PUBLIC, get=302, post=302),
     "auth.login_totp_setup": page(PUBLIC, get=302, post=302),
     # -- anyone signed in ------------------------------------------------------------------
-    "web.home": page(LOGIN, get=302, special={(Role.EXECUTIVE, GET): 200}),
+    "web.home": page(LOGIN, get=302),  # each role to its start page (executives: dashboard)
     "auth.logout": page(LOGIN, post=302),
     "auth.account": page(LOGIN, get=200),
     "auth.account_password": page(LOGIN, get=200, post=422),
@@ -197,6 +198,12 @@ EXPECTED: dict[str, Access] = {
                                       params={"exception_id": "number"}),
     "settlement.resolve_exception": page(P.SETTLEMENT_RESOLVE, post=404,
                                          params={"exception_id": "number"}),
+    # -- reports (scope checks with offices and provinces: tests/reports) -----------------
+    "reports.index": page(P.REPORT_READ, get=200),
+    "reports.show": page(P.REPORT_READ, get=200, params=REPORT),
+    "reports.export": page(P.REPORT_READ, get=200, params={**REPORT, "ext": "ext"}),
+    "api_reports.ReportJson": api(P.REPORT_READ, get=200, params=REPORT),
+    "api_reports.ReportFile": api(P.REPORT_READ, get=200, params={**REPORT, "ext": "ext"}),
     "api_settlement_files.SettlementFiles": pending_owner("settlement", P.SETTLEMENT_IMPORT,
                                                           api=True),
 }
@@ -204,7 +211,7 @@ EXPECTED: dict[str, Access] = {
 SCOPED = {"bill", "user", "pending", "nomination", "province"}
 CONSTANTS = {"static": "css/app.css", "font": "Sarabun-Regular.ttf", "lang": "th",
              "fee_type": "FA01", "number": "987654", "text": "x", "ext": "csv",
-             "day": "2026-11-23"}
+             "day": "2026-11-23", "report": "remittance"}
 
 
 def _methods(rule) -> list[str]:
