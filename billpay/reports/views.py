@@ -218,7 +218,7 @@ def show(slug: str):
     try:
         _, report, errors = _run(slug, actor, request.args, link=link)
     except Invalid as exc:
-        report, status = None, 400
+        report, status = None, exc.code
         errors = {k: "; ".join(v) if isinstance(v, list) else str(v)
                   for k, v in (exc.errors or {}).items()} or {"_": exc.message}
     shown = []
