@@ -305,7 +305,8 @@ def expire_overdue(db: Session, *, today: date, actor: Actor | None = None) -> i
         _transition(bill, BillStatus.EXPIRED, actor, now, "เกินกำหนดชำระ")
     db.flush()
     lines = stats.lines_for(db, [bill.id for bill in bills])
-    stats.record(db, [stats.Event(stats.Activity.EXPIRED, now, lines[bill.id]) for bill in bills])
+    stats.record(db, [stats.Event(stats.Activity.EXPIRED, now, lines[bill.id])
+                      for bill in bills if bill.id in lines])
     return len(bills)
 
 

@@ -79,7 +79,9 @@ def lines_of(bill: Bill) -> BillLines:
 
 
 def lines_for(db: Session, bill_ids: Iterable[int]) -> dict[int, BillLines]:
-    """The items of many bills in one query, by bill id."""
+    """The items of many bills in one query, by bill id. A bill without items (never
+    issued by billpay itself) is missing: it has no fee type to be counted under, and the
+    daily report's check that the fee types add up to the payments then shows it."""
     ids = list(set(bill_ids))
     if not ids:
         return {}

@@ -538,9 +538,9 @@ def _record_stats(db: Session, chunk: _Chunk, payment_rows: list[dict]) -> None:
                             + [target.bill_id for target, _ in reversals])
     stats.record(db, [
         *(stats.Event(stats.Activity.PAID, row["paid_at"], lines[row["bill_id"]], row["amount"])
-          for row in payment_rows),
+          for row in payment_rows if row["bill_id"] in lines),
         *(stats.Event(stats.Activity.REVERSED, line["paid_at"], lines[target.bill_id],
-                      target.amount) for target, line in reversals)])
+                      target.amount) for target, line in reversals if target.bill_id in lines)])
 
 
 # -- working the exceptions ------------------------------------------------------------
@@ -664,8 +664,8 @@ def _settle(db: Session, actor: Actor, bill: Bill, line: BankLine, now: datetime
     issue_receipts(db, [PaymentToReceipt(payment.id, bill.id, bill.office_id, payment.amount,
                                          payment.paid_at)],
                    book_size=_configured_book_size(), issuer=actor, now=now)
-    stats.record(db, [stats.Event(stats.Activity.PAID, payment.paid_at,
-                                  stats.lines_for(db, [bill.id])[bill.id], payment.amount)])
+    stats.record(db, [stats.Event(stats.Activity.PAID, payment.paid_at, stats.lines_of(bill),
+                                  payment.amount)])
     return payment
 
 
