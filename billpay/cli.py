@@ -157,6 +157,7 @@ DEMO_USERS = (
     ("head", "สมชาย รักงาน", "office_head", "5001", "ปลัดอำเภอ หัวหน้าฝ่ายบริหารงานปกครอง"),
     ("finance", "วันดี มั่นคง", "finance", "00", "นักวิชาการเงินและบัญชี กองคลัง"),
     ("admin", "ผู้ดูแลระบบ", "admin", "00", "นักวิชาการคอมพิวเตอร์"),
+    ("exec", "ประยุทธ์ บริหารดี", "executive", "00", "รองอธิบดีกรมการปกครอง"),
 )
 
 
@@ -165,7 +166,9 @@ DEMO_USERS = (
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--serve/--no-serve", default=True, help="run the web server afterwards")
-def demo(host, port, serve):
+@click.option("--activity/--no-activity", default=True,
+              help="a month of bills, payments and bank files at four offices (first run only)")
+def demo(host, port, serve, activity):
     """Set up the embedded SQLite database with demo data, print logins, serve."""
     from sqlalchemy import select
 
@@ -185,6 +188,15 @@ def demo(host, port, serve):
                             role=role, office_code=office, position=position)
             else:
                 user.password_hash = hash_password(password)
+    if activity:
+        from billpay.demo import load_demo_activity
+
+        click.echo("กำลังสร้างข้อมูลตัวอย่าง (ใบแจ้ง การชำระเงิน ไฟล์ธนาคาร) …")
+        with database.transaction() as db:
+            made = load_demo_activity(db, current_app.extensions["billpay.billing"])
+        if made is not None:
+            click.echo(f"  ใบแจ้ง {made.bills:,} ฉบับ รับชำระที่เคาน์เตอร์ {made.counter_payments:,} "
+                       f"ไฟล์ธนาคาร {made.bank_files:,} ไฟล์ ยกเลิก {made.cancelled:,}")
     url = f"http://{host}:{port}/"
     click.echo("")
     click.echo(f"billpay is ready at {url}  (database: {database.url})")

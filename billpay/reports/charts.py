@@ -20,9 +20,9 @@ from billpay.reports.tables import Chart
 def _short(amount: Decimal) -> str:
     value = abs(amount)
     if value >= 1_000_000:
-        return f"{amount / 1_000_000:,.1f} ล."
+        return f"{amount / 1_000_000:,.1f} ล้าน"
     if value >= 1_000:
-        return f"{amount / 1_000:,.1f} พ."
+        return f"{amount / 1_000:,.1f} พัน"
     return f"{amount:,.0f}"
 
 
@@ -34,7 +34,7 @@ def _bars(chart: Chart) -> Markup:
     bars = chart.bars
     if not bars:
         return Markup('<p class="empty">ยังไม่มีข้อมูล</p>')
-    width, label_w, row_h = 720, 260, 24
+    width, label_w, row_h = 720, 300, 30
     top = max((b.value for b in bars), default=Decimal(0)) or Decimal(1)
     total = sum((b.value for b in bars), Decimal(0)) or Decimal(1)
     height = row_h * len(bars) + 8
@@ -42,16 +42,16 @@ def _bars(chart: Chart) -> Markup:
              f'aria-label="{escape(chart.title)}" xmlns="http://www.w3.org/2000/svg">']
     for i, bar in enumerate(bars):
         y = 4 + i * row_h
-        length = max(float(bar.value / top) * (width - label_w - 150), 0)
-        label = escape(bar.label if len(bar.label) <= 38 else bar.label[:37] + "…")
-        text = f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end" class="chart-label">{label}</text>'
+        length = max(float(bar.value / top) * (width - label_w - 170), 0)
+        label = escape(bar.label if len(bar.label) <= 34 else bar.label[:33] + "…")
+        text = f'<text x="{label_w - 8}" y="{y + 20}" text-anchor="end" class="chart-label">{label}</text>'
         if bar.href:
             text = f'<a href="{escape(bar.href)}">{text}</a>'
         share = float(bar.value / total) * 100
         parts.append(
             f'{text}<rect x="{label_w}" y="{y + 4}" width="{length:.1f}" height="{row_h - 8}" '
             f'class="chart-bar"><title>{label}: {format_amount(bar.value)} {chart.unit}</title>'
-            f'</rect><text x="{label_w + length + 6:.1f}" y="{y + 16}" class="chart-value">'
+            f'</rect><text x="{label_w + length + 6:.1f}" y="{y + 20}" class="chart-value">'
             f'{_short(bar.value)} ({share:.1f}%)</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -51,6 +51,10 @@ def _today() -> date:
     return bangkok_date(utcnow())
 
 
+def _be(day: date) -> str:
+    return f"{day.day:02d}/{day.month:02d}/{day.year + 543}"
+
+
 def _scope(args, _errors) -> dict:
     return {"province_code": args.get("province", "").strip() or None,
             "office_code": args.get("office", "").strip() or None}
@@ -183,15 +187,15 @@ def index():
 
 
 def _scope_choices(actor: Actor) -> tuple[list[Office], list[Office]]:
-    """Provinces and offices the actor may pick in the filters."""
+    """Provinces and offices the actor may pick in the filters (an office-level user has
+    no choice to make)."""
     from sqlalchemy import select
 
     db = session()
-    if actor.scope is ScopeLevel.NATIONAL:
+    if actor.scope is ScopeLevel.NATIONAL:  # 954 offices: typed as a code, not listed
         provinces = db.scalars(select(Office).where(Office.kind == OfficeKind.PROVINCE)
                                .order_by(Office.code)).all()
-        offices = db.scalars(select(Office).where(Office.active.is_(True))
-                             .order_by(Office.code)).all()
+        offices = []
     elif actor.scope is ScopeLevel.PROVINCE:
         provinces = []
         offices = db.scalars(select(Office).where(Office.province_code == actor.province_code)
@@ -227,9 +231,13 @@ def show(slug: str):
             rows = list(islice(table.rows, PAGE_ROWS + 1))
             shown.append((table, rows[:PAGE_ROWS], len(rows) > PAGE_ROWS))
     provinces, offices = _scope_choices(actor)
+    today = _today()
+    defaults = {"date": _be(today), "as_of": _be(today), "from": _be(today.replace(day=1)),
+                "to": _be(today), "fiscal_year": str(fiscal_year(today))}
     return render_template(
         "reports/report.html", spec=spec, report=report, tables=shown, errors=errors,
-        filters=filters, provinces=provinces, offices=offices, page_rows=PAGE_ROWS,
+        filters=filters, defaults=defaults, provinces=provinces, offices=offices,
+        page_rows=PAGE_ROWS,
         charts=[(c, charts.render(c)) for c in (report.charts if report else [])],
         display=exports.display), status
 
