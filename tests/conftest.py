@@ -144,3 +144,17 @@ def clerk_actor(clerk) -> Actor:
 def clerk_client(client, clerk):
     login(client, clerk.username)
     return client
+
+
+@pytest.fixture
+def signed_in(app, db):
+    """A fresh browser (test client) signed in as ``user``. Not entered with ``with``: a
+    client that keeps its request context would lend its ``g`` (signed-in user, session)
+    to the next client's requests."""
+
+    def make(user):
+        client = app.test_client()
+        login(client, user.username)
+        return client
+
+    return make

@@ -21,7 +21,7 @@ from billpay.receipts import services as receipts
 from billpay.receipts.models import Receipt, ReceiptPrint
 from billpay.thaidate import BANGKOK, fiscal_year
 from tests.documents.pdfcheck import base_letters, decode_codes, pdf_text, rasterise
-from tests.support import csrf_token, login, make_app
+from tests.support import csrf_token, make_app
 
 CONFIG = bills.BillingConfig(biller_ids={"state": "099999999999100",
                                          "off_budget": "099999999999100"})
@@ -42,20 +42,6 @@ def paid(db, clerk_actor, issue):
         bill = issue(amount)
         return receipts.take_counter_payment(db, clerk_actor, bill.ref1, method="cash",
                                              reference=None)
-    return make
-
-
-@pytest.fixture
-def signed_in(app, db):
-    """A fresh browser (test client) signed in as ``user``. Not entered with ``with``: a
-    client that keeps its request context would lend its ``g`` (signed-in user, session)
-    to the next client's requests."""
-
-    def make(user):
-        client = app.test_client()
-        login(client, user.username)
-        return client
-
     return make
 
 

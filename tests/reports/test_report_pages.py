@@ -15,17 +15,6 @@ from billpay.accounts.models import Role
 from billpay.accounts.permissions import Actor
 from billpay.reports import services as reports
 from tests.documents.pdfcheck import base_letters, pdf_text
-from tests.support import login
-
-
-@pytest.fixture
-def signed_in(app, db):
-    def make(user):
-        client = app.test_client()
-        login(client, user.username)
-        return client
-
-    return make
 
 
 @pytest.fixture
