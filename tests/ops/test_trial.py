@@ -219,3 +219,23 @@ def test_trial_bill_and_receipt_pdfs_say_trial_and_live_ones_do_not(db, clerk_ac
         text = base_letters(pdf_text(pdf))
         assert ("TRIAL" in text) is expected
         assert (base_letters("ทดลอง") in text) is expected
+
+
+# -- the pages ---------------------------------------------------------------------------
+
+def test_pages_show_trial_in_the_header_and_on_bills_and_receipts(db, clerk_client, issue,
+                                                                  clerk_actor):
+    live = issue()
+    page = clerk_client.get("/bills/new").get_data(as_text=True)
+    assert 'id="trial-badge"' not in page and 'id="trial-notice"' not in page
+    set_trial(db, "5001")
+    trial = issue()
+    page = clerk_client.get("/bills/new").get_data(as_text=True)
+    assert 'id="trial-badge"' in page and 'id="trial-notice"' in page
+    shown = clerk_client.get(f"/bills/{trial.ref1}").get_data(as_text=True)
+    assert 'id="bill-trial"' in shown and "ทดลอง" in shown
+    assert 'id="bill-trial"' not in clerk_client.get(f"/bills/{live.ref1}").get_data(as_text=True)
+    receipt = receipts.take_counter_payment(db, clerk_actor, trial.ref1, method="cash",
+                                            reference=None)
+    shown = clerk_client.get(f"/receipts/{receipt.id}").get_data(as_text=True)
+    assert 'id="receipt-trial"' in shown and "ทดลอง-1" in shown
