@@ -272,6 +272,12 @@ def _refuse_if_live_rows_point_at(db: Session, bills: set[int], payments: set[in
                                               == SettlementException.bank_line_id)
           .where(BankLine.trial.is_(False)))
     check("ใบเสร็จจริงที่ออกแทนใบเสร็จทดลอง", Receipt.replaces_id, receipts, live(Receipt))
+    # payments outside the purge (e.g. another office's, linked by hand) on lines it removes
+    outside = (_ids_where(db, Payment.bank_line_id, lines, select(Payment.id))
+               | _ids_where(db, Payment.reversal_line_id, lines, select(Payment.id))) - payments
+    if outside:
+        problems.append(f"รายการรับชำระนอกขอบเขตที่อ้างถึงรายการธนาคารทดลอง {len(outside):,} รายการ "
+                        f"(id {', '.join(map(str, sorted(outside)[:10]))})")
     # and the other way: trial payments and receipts must belong to trial bills in scope
     stray = (_ids_where(db, Payment.id, payments, select(Payment.bill_id)) - bills
              | {b for b in _ids_where(db, Receipt.id, receipts, select(Receipt.bill_id))

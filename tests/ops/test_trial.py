@@ -239,3 +239,10 @@ def test_pages_show_trial_in_the_header_and_on_bills_and_receipts(db, clerk_clie
                                             reference=None)
     shown = clerk_client.get(f"/receipts/{receipt.id}").get_data(as_text=True)
     assert 'id="receipt-trial"' in shown and "ทดลอง-1" in shown
+
+
+def test_the_api_says_whether_a_bill_is_trial(db, clerk_client, issue):
+    set_trial(db, "5001")
+    trial = issue()
+    body = clerk_client.get(f"/api/v1/bills/{trial.ref1}").get_json()
+    assert body["trial"] is True and body["ref1"].startswith("9")
