@@ -69,8 +69,10 @@ def trial_status_command(office_code):
                                 office_code=office_code)
     except BillpayError as exc:
         _fail(exc)
-    click.echo(f"วันนี้ {thai_date(today)} · BILLPAY_TRIAL = {'on' if deployment else 'off'} "
-               f"(ทั้งระบบ{'ทดลองใช้งาน' if deployment else 'ใช้งานจริง'} ยกเว้นหน่วยงานที่ตั้งค่าไว้)")
+    rule = ("ทุกหน่วยงานที่ยังไม่ถึงวันเริ่มใช้งานจริงอยู่ในโหมดทดลอง" if deployment
+            else "เฉพาะหน่วยงานที่ตั้งค่าทดลองไว้และยังไม่ถึงวันเริ่มใช้งานจริงอยู่ในโหมดทดลอง")
+    click.echo(f"วันนี้ {thai_date(today)} · BILLPAY_TRIAL = {'on' if deployment else 'off'}: "
+               f"{rule}")
     if not rows:
         click.echo("ไม่มีหน่วยงานที่ทดลองใช้งาน ตั้งวันเริ่มใช้งานจริง หรือมีข้อมูลทดลอง")
         return

@@ -27,6 +27,7 @@ from billpay.accounts.permissions import Actor
 from billpay.audit.services import record as audit
 from billpay.errors import Conflict, Invalid, NotFound
 from billpay.offices.models import Office, OfficeKind
+from billpay.thaidate import thai_date
 
 BILL_TRIAL_SERIES = "bill-trial"  # counters series of trial bills' running numbers
 RECEIPT_TRIAL_SERIES = "receipt-trial"  # counters series of trial receipts' numbers
@@ -65,7 +66,7 @@ def set_go_live(db: Session, actor: Actor | None, office_code: str, go_live_on: 
     before = office.go_live_on
     if before is not None and before <= today and go_live_on != before:
         raise Conflict(f"หน่วยงาน {office.code} เริ่มใช้งานจริงแล้วตั้งแต่วันที่ "
-                       f"{before.isoformat()} จึงเปลี่ยนวันเริ่มใช้งานจริงไม่ได้")
+                       f"{thai_date(before)} จึงเปลี่ยนวันเริ่มใช้งานจริงไม่ได้")
     office.go_live_on = go_live_on
     db.flush()
     audit(db, actor, "office.go_live", office_id=office.id, object_type="office",
@@ -81,7 +82,7 @@ def set_office_trial(db: Session, actor: Actor | None, office_code: str, trial: 
     office = _office(db, office_code, for_update=True)
     if trial and office.go_live_on is not None and office.go_live_on <= today:
         raise Conflict(f"หน่วยงาน {office.code} เริ่มใช้งานจริงแล้วตั้งแต่วันที่ "
-                       f"{office.go_live_on.isoformat()} จึงกลับไปทดลองใช้งานไม่ได้")
+                       f"{thai_date(office.go_live_on)} จึงกลับไปทดลองใช้งานไม่ได้")
     before = office.trial
     office.trial = trial
     db.flush()
