@@ -42,6 +42,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RECEIPT_SIGNING_KEY", None,
             "HMAC key for the receipt QR signature (default: derived from SECRET_KEY)"),
     Setting("RECEIPT_BOOK_SIZE", 100, "receipt numbers per book (เล่ม)", int),
+    Setting("TRIAL", False,
+            "trial period (ทดลองใช้งาน) for the whole deployment: every office whose go-live "
+            "date has not come yet (or that has none) issues trial bills and receipts", bool),
     Setting("RATELIMIT_STORAGE_URL", "memory://",
             "where rate-limit counters live: memory:// (one process) or redis://host:6379/0 "
             "(shared by every worker; needed with gunicorn -w N)"),

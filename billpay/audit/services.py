@@ -63,6 +63,9 @@ ACTION_LABELS_TH: dict[str, str] = {
     "fee_type.import": "นำเข้าประเภทค่าธรรมเนียม",
     "access.denied": "เข้าถึงข้อมูลนอกขอบเขต/ไม่พบ",
     "audit.export": "ส่งออกบันทึกการใช้งาน",
+    "office.go_live": "ตั้งวันเริ่มใช้งานจริงของหน่วยงาน",
+    "office.trial": "ตั้งค่าทดลองใช้งานของหน่วยงาน",
+    "trial.purge": "ลบข้อมูลทดลองใช้งาน",
 }
 
 EXPORT_LIMIT = 200_000

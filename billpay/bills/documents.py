@@ -20,6 +20,9 @@ def bill_document(bill: Bill, *, agency_name: str = DEFAULT_AGENCY) -> BillDocum
     watermark = None
     if bill.status == BillStatus.CANCELLED:
         watermark = "ยกเลิก / CANCELLED"
+    if bill.trial:
+        # a trial bill says so on every page, also when cancelled
+        watermark = "ทดลอง · ยกเลิก / TRIAL" if watermark else "ทดลอง / TRIAL"
     return BillDocument(
         agency_name=agency_name,
         office_name=bill.office.display_name,

@@ -4,7 +4,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, true
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    false,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from billpay.accounts.models import User
@@ -74,7 +83,12 @@ class Bill(Base):
     """A bill-payment notice (ใบแจ้งการชำระเงิน) issued by one office to one payer.
 
     ``ref1`` identifies the bill at the bank (see ``billpay.codes.refs``); ``ref2``
-    carries the due date. All items of a bill settle to one ``biller_id``."""
+    carries the due date. All items of a bill settle to one ``biller_id``.
+
+    ``trial``: issued while its office was in trial mode (``billpay.ops.trial``): Ref1
+    mode digit 9, its own counter series, and ``running`` stored negated (-1, -2 …) so
+    that it never takes a live number's place in ``uq_bills_office_year_running``;
+    Ref1 carries the positive number. Its payments and receipts are trial too."""
 
     __tablename__ = "bills"
     __table_args__ = (
@@ -86,6 +100,9 @@ class Bill(Base):
         UniqueConstraint("office_id", "fiscal_year", "running", name="uq_bills_office_year_running"),
         Index("ix_bills_office_created", "office_id", "created_at"),
         Index("ix_bills_status_due", "status", "due_date"),
+        # the few trial rows, for the purge and the trial status (reports filter trial = false)
+        Index("ix_bills_trial_office", "office_id", postgresql_where=text("trial"),
+              sqlite_where=text("trial")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,6 +126,7 @@ class Bill(Base):
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     paid_at: Mapped[datetime | None]
+    trial: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     office: Mapped[Office] = relationship(lazy="joined", innerjoin=True)
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])

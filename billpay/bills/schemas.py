@@ -63,6 +63,8 @@ class BillOut(BaseSchema):
     amount = Money(attribute="total")
     amount_in_words = fields.Method("_words")
     status = fields.String()
+    trial = fields.Boolean(metadata={"description": "issued in the trial period (ทดลอง): "
+                                                    "Ref1 mode digit 9, not a real bill"})
     due_date = fields.Date()
     created_at = fields.DateTime()
     cancelled_at = fields.DateTime()

@@ -28,6 +28,8 @@ from billpay.bills.models import (
     RevenueType,
 )
 from billpay.codes import (
+    MODE_LIVE,
+    MODE_TRIAL,
     barcode_data,
     is_valid_thai_id,
     make_ref1,
@@ -41,10 +43,11 @@ from billpay.db import page_of, utcnow
 from billpay.errors import Conflict, Forbidden, Invalid, NotFound
 from billpay.numbering import take_number
 from billpay.offices.models import Office
+from billpay.ops.trial import BILL_TRIAL_SERIES, in_trial_mode
 from billpay.reports import stats
 from billpay.thaidate import bangkok_date, day_start, fiscal_year
 
-LIVE_MODE = 1
+LIVE_MODE = MODE_LIVE
 BILL_SERIES = "bill"
 
 # from → allowed destinations. PAID → ISSUED is a bank reversal.
@@ -60,10 +63,12 @@ Clock = Callable[[], datetime]
 
 @dataclass(frozen=True)
 class BillingConfig:
-    """The biller ID each revenue type settles to, and the default time to pay."""
+    """The biller ID each revenue type settles to, the default time to pay, and whether
+    the deployment is in its trial period (``BILLPAY_TRIAL``, see ``billpay.ops.trial``)."""
 
     biller_ids: dict[str, str]
     due_days: int = 30
+    trial: bool = False
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> BillingConfig:
@@ -83,7 +88,7 @@ class BillingConfig:
         due_days = int(config.get("BILL_DUE_DAYS", 30))
         if not 1 <= due_days <= 365:
             raise ConfigError("BILLPAY_BILL_DUE_DAYS must be between 1 and 365")
-        return cls(biller_ids=ids, due_days=due_days)
+        return cls(biller_ids=ids, due_days=due_days, trial=bool(config.get("TRIAL", False)))
 
 
 @dataclass(frozen=True)
@@ -175,7 +180,11 @@ def issue_bill(
     clock: Clock = utcnow,
 ) -> Bill:
     """Issue a bill at the actor's office: price the items from the catalogue, give it
-    a Ref1 (office, fiscal year, running number, check digit) and a Ref2 (due date)."""
+    a Ref1 (office, fiscal year, running number, check digit) and a Ref2 (due date).
+
+    An office in trial mode today (``billpay.ops.trial.in_trial_mode``) issues a trial
+    bill: Ref1 mode digit 9 and a running number from the office's trial series (stored
+    negated in ``running``, see ``Bill``); after its go-live date, only live bills."""
     actor.require(Permission.BILL_ISSUE)
     office = _issuing_office(db, actor, data.office_code)
     if not data.items:
@@ -201,15 +210,18 @@ def issue_bill(
     if due > today + timedelta(days=365):
         raise Invalid("วันครบกำหนดต้องไม่เกิน 1 ปี", {"due_date": ["วันครบกำหนดต้องไม่เกิน 1 ปี"]})
     year = fiscal_year(today)
-    running = take_number(db, office_id=office.id, fiscal_year=year, series=BILL_SERIES)
+    trial = in_trial_mode(office, deployment_trial=config.trial, today=today)
+    running = take_number(db, office_id=office.id, fiscal_year=year,
+                          series=BILL_TRIAL_SERIES if trial else BILL_SERIES)
     bill = Bill(
         office=office,
-        ref1=make_ref1(LIVE_MODE, office.ref_code, year, running),
+        ref1=make_ref1(MODE_TRIAL if trial else MODE_LIVE, office.ref_code, year, running),
+        trial=trial,
         ref2=make_ref2(due),
         biller_id=biller_ids.pop(),
         revenue_type=fee_types[0].revenue_type,
         fiscal_year=year,
-        running=running,
+        running=-running if trial else running,
         payer_name=data.payer_name,
         payer_id=data.payer_id,
         payer_address=data.payer_address,
@@ -225,9 +237,12 @@ def issue_bill(
     _record(bill, None, BillStatus.ISSUED, actor, now, None)
     db.flush()
     stats.record(db, [stats.Event(stats.Activity.ISSUED, now, stats.lines_of(bill))])
+    after = {"ref1": bill.ref1, "total": bill.total, "payer_name": bill.payer_name,
+             "due_date": bill.due_date}
+    if trial:
+        after["trial"] = True
     record(db, actor, "bill.issue", office_id=office.id, object_type="bill", object_id=bill.ref1,
-           after={"ref1": bill.ref1, "total": bill.total, "payer_name": bill.payer_name,
-                  "due_date": bill.due_date}, at=now)
+           after=after, at=now)
     return bill
 
 

@@ -82,6 +82,7 @@ class ReceiptDocument:
     cancelled_text: str = ""      # date of the cancellation
     cancel_reason: str = ""
     revenue_type_label: str = ""  # "รายได้แผ่นดิน"
+    trial: bool = False           # a trial-period receipt: ทดลอง / TRIAL, not a real receipt
 
     @property
     def is_copy(self) -> bool:
@@ -174,6 +175,8 @@ def render_receipt_pdf(doc: ReceiptDocument) -> bytes:
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=A5, invariant=1, pageCompression=1, lang="th-TH")
     kind = "สำเนา" if doc.is_copy else "ต้นฉบับ"
+    if doc.trial:
+        kind += " ทดลอง"
     canvas.setTitle(f"ใบเสร็จรับเงิน เล่มที่ {doc.book} เลขที่ {doc.number} ({kind})")
     canvas.setAuthor(f"{doc.agency_name} {doc.office_name}")
     canvas.setSubject(f"Receipt {doc.office_code} FY{doc.fiscal_year} {doc.book}/{doc.number} "
@@ -195,6 +198,10 @@ def render_receipt_pdf(doc: ReceiptDocument) -> bytes:
 
 
 def _marks(canvas: Canvas, doc: ReceiptDocument) -> None:
+    if doc.trial:
+        _diagonal(canvas, PAGE_W, PAGE_H, "ทดลอง / TRIAL", (0.80, 0.27, 0.27), 0.18)
+        if doc.cancelled or doc.is_copy:  # the tags under the title still say which
+            return
     if doc.cancelled:
         _diagonal(canvas, PAGE_W, PAGE_H, "ยกเลิก / CANCELLED", (0.80, 0.15, 0.12), 0.20)
     elif doc.is_copy:
@@ -234,6 +241,8 @@ def _title(canvas: Canvas, doc: ReceiptDocument, top: float) -> float:
         tags = [("ต้นฉบับ (ORIGINAL)", ACCENT, TINT)]
     if doc.cancelled:
         tags.append(("ยกเลิก (CANCELLED)", RED, RED_TINT))
+    if doc.trial:
+        tags.append(("ทดลอง (TRIAL)", RED, AMBER_TINT))
     widths = [text_width(label, 10, bold=True) + 18 for label, _, _ in tags]
     x = PAGE_W / 2 - (sum(widths) + 8 * (len(tags) - 1)) / 2
     for (label, color, fill), w in zip(tags, widths, strict=True):

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, true
+from sqlalchemy import CheckConstraint, ForeignKey, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from billpay.db import Base
@@ -37,6 +38,11 @@ class Office(Base):
     name_en: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     counter_payment: Mapped[bool] = mapped_column(default=True, server_default=true())  # takes payments at the office
+    # Trial period (ทดลองใช้งาน), see billpay.ops.trial: the office is in trial mode while
+    # (BILLPAY_TRIAL is on or ``trial`` is set) and today in Bangkok is before ``go_live_on``
+    # (no date: not yet decided). From ``go_live_on`` on, only live bills and receipts.
+    trial: Mapped[bool] = mapped_column(default=False, server_default=false())
+    go_live_on: Mapped[date | None]
 
     parent: Mapped[Office | None] = relationship(remote_side=[id], lazy="joined", join_depth=1)
 

@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from billpay.bills.models import Bill
@@ -33,6 +33,8 @@ class Payment(Base):
         CheckConstraint("status IN ('active', 'reversed')", name="status"),
         CheckConstraint("method <> 'bank' OR bank_line_id IS NOT NULL", name="bank_has_line"),
         Index("ix_payments_office_paid", "office_id", "paid_at"),
+        Index("ix_payments_trial_office", "office_id", postgresql_where=text("trial"),
+              sqlite_where=text("trial")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,5 +53,6 @@ class Payment(Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reversed_at: Mapped[datetime | None]
     reversal_line_id: Mapped[int | None] = mapped_column(ForeignKey("bank_lines.id"), unique=True)
+    trial: Mapped[bool] = mapped_column(default=False, server_default=false())  # as its bill's
 
     bill: Mapped[Bill] = relationship()

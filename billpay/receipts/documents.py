@@ -131,6 +131,7 @@ def receipt_document(receipt: Receipt, *, copy_no: int, config: ReceiptConfig,
         cancelled_text=thai_date(receipt.cancelled_at) if receipt.cancelled_at else "",
         cancel_reason=receipt.cancel_reason or "",
         revenue_type_label=revenue,
+        trial=receipt.trial,
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Index,
     String,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -42,6 +43,12 @@ class Receipt(Base):
     of the payment (Bangkok time) and are shown as book ``book`` number ``number``
     (``RECEIPT_BOOK_SIZE`` numbers a book). Paper receipts keep the book and number
     printed on the paper. Nothing is ever deleted: a cancelled receipt keeps its number.
+
+    ``trial`` receipts (for a trial bill, ``billpay.ops.trial``) are numbered from their own
+    counter series and never take a live number: their book is ``ทดลอง-1``, ``ทดลอง-2`` …
+    and ``running`` is stored negated (-1, -2 …) so it cannot collide with a live number in
+    ``uq_receipts_running``; ``number`` is the positive number. They stay out of the
+    control register and are removed by ``billpay trial purge``.
     """
 
     __tablename__ = "receipts"
@@ -61,6 +68,8 @@ class Receipt(Base):
         Index("uq_receipts_valid_payment", "payment_id", unique=True,
               postgresql_where=text("status = 'valid'"), sqlite_where=text("status = 'valid'")),
         Index("ix_receipts_office_year", "office_id", "fiscal_year", "issued_at"),
+        Index("ix_receipts_trial_office", "office_id", postgresql_where=text("trial"),
+              sqlite_where=text("trial")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,6 +97,7 @@ class Receipt(Base):
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("receipts.id"), unique=True)
     print_count: Mapped[int] = mapped_column(default=0)
     payment_reference: Mapped[str | None] = mapped_column(String(60))  # paper receipts
+    trial: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     office: Mapped[Office] = relationship(lazy="joined", innerjoin=True)
     bill: Mapped[Bill | None] = relationship()
@@ -96,7 +106,8 @@ class Receipt(Base):
 
     @property
     def display_number(self) -> str:
-        """How the receipt is cited: เล่มที่ 12 เลขที่ 1154 (ปีงบประมาณ 2569)."""
+        """How the receipt is cited: เล่มที่ 12 เลขที่ 1154 (ปีงบประมาณ 2569); a trial
+        receipt's book says so (ทดลอง-1/7)."""
         return f"{self.book}/{self.number}"
 
 

@@ -190,7 +190,8 @@ def control_register(db: Session, actor: Actor, office: Office, fiscal_year: int
         .outerjoin(approver, approver.id == Receipt.cancel_approved_by_id)
         .outerjoin(replacement, replacement.replaces_id == Receipt.id)
         .outerjoin(replaced, replaced.id == Receipt.replaces_id)
-        .where(Receipt.office_id == office.id, Receipt.fiscal_year == fiscal_year)
+        .where(Receipt.office_id == office.id, Receipt.fiscal_year == fiscal_year,
+               Receipt.trial.is_(False))
         .order_by(series_order, Receipt.running, Receipt.book, Receipt.number, Receipt.id)
     ).all()
     check = check_register(db, office.id, fiscal_year)

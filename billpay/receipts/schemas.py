@@ -54,6 +54,8 @@ class ReceiptOut(BaseSchema):
     amount_in_words = fields.Method("_words")
     payer_name = fields.String()
     status = fields.String(metadata={"enum": ["valid", "cancelled"]})
+    trial = fields.Boolean(metadata={"description": "a trial-period receipt (ทดลอง), numbered "
+                                                    "from its own series: not a real receipt"})
     bill_ref1 = fields.Method("_ref1")
     issued_at = fields.DateTime(metadata={"description": "when the payer paid"})
     recorded_at = fields.DateTime()

@@ -32,6 +32,7 @@ from billpay.bills.models import Bill, BillStatus
 from billpay.db import insert_rows, page_of, utcnow
 from billpay.errors import Conflict, Forbidden, Invalid, NotFound
 from billpay.numbering import take_numbers
+from billpay.ops.trial import RECEIPT_TRIAL_SERIES, TRIAL_BOOK_PREFIX
 from billpay.payments.models import Payment, PaymentMethod
 from billpay.receipts.models import (
     CancelKind,
@@ -74,6 +75,11 @@ def book_of(running: int, book_size: int) -> str:
     return str((running - 1) // book_size + 1)
 
 
+def trial_book_of(running: int, book_size: int) -> str:
+    """A trial receipt's book: ทดลอง-1, ทดลอง-2 … (never a live book's name)."""
+    return TRIAL_BOOK_PREFIX + book_of(running, book_size)
+
+
 @dataclass(frozen=True)
 class PaymentToReceipt:
     """What a new receipt needs to know of a payment (bulk issue from the import)."""
@@ -83,6 +89,7 @@ class PaymentToReceipt:
     office_id: int
     amount: Decimal
     paid_at: datetime
+    trial: bool | None = None  # the bill's; None: read from the bill
 
 
 def issue_receipts(db: Session, payments: Iterable[PaymentToReceipt], *,
@@ -91,18 +98,23 @@ def issue_receipts(db: Session, payments: Iterable[PaymentToReceipt], *,
     """Issue one receipt per payment, numbered per office and fiscal year of the payment
     date (Bangkok). A paper receipt already entered for the same bill and amount (while
     the system was down) is linked to the payment instead of issuing a second one.
-    Returns the new electronic receipt ids."""
+    A trial bill's receipt is trial: numbered from the office's trial series, never a
+    live number (see ``Receipt``). Returns the new electronic receipt ids."""
     payments = list(payments)
     if not payments:
         return []
     papers = _paper_receipts_waiting(db, {p.bill_id for p in payments})
     wanted = {p.bill_id for p in payments} - set(payer_names or ())
     bills = dict(payer_names or {})
-    if wanted:
-        bills.update(db.execute(select(Bill.id, Bill.payer_name)
-                                .where(Bill.id.in_(wanted))).all())
+    trial_of: dict[int, bool] = {p.bill_id: p.trial for p in payments if p.trial is not None}
+    unknown = wanted | ({p.bill_id for p in payments} - set(trial_of))
+    if unknown:
+        for bill_id, payer_name, trial in db.execute(
+                select(Bill.id, Bill.payer_name, Bill.trial).where(Bill.id.in_(unknown))):
+            bills.setdefault(bill_id, payer_name)
+            trial_of.setdefault(bill_id, trial)
     issuer_name, issuer_position = _issuer(db, issuer)
-    groups: dict[tuple[int, int], list[PaymentToReceipt]] = defaultdict(list)
+    groups: dict[tuple[int, int, bool], list[PaymentToReceipt]] = defaultdict(list)
     for payment in payments:
         paper = papers.get(payment.bill_id)
         if paper is not None and paper[1] == payment.amount:
@@ -110,17 +122,21 @@ def issue_receipts(db: Session, payments: Iterable[PaymentToReceipt], *,
                        .values(payment_id=payment.payment_id))
             del papers[payment.bill_id]
             continue
-        groups[(payment.office_id, fiscal_year(payment.paid_at))].append(payment)
+        groups[(payment.office_id, fiscal_year(payment.paid_at),
+                trial_of[payment.bill_id])].append(payment)
     rows = []
-    # counters in one order (office, year): two transactions issuing for the same offices
-    # queue on the first counter instead of deadlocking on each other's
-    for (office_id, year), members in sorted(groups.items()):
-        numbers = take_numbers(db, office_id=office_id, fiscal_year=year, series=COUNTER_SERIES,
+    # counters in one order (office, year, trial): two transactions issuing for the same
+    # offices queue on the first counter instead of deadlocking on each other's
+    for (office_id, year, trial), members in sorted(groups.items()):
+        numbers = take_numbers(db, office_id=office_id, fiscal_year=year,
+                               series=RECEIPT_TRIAL_SERIES if trial else COUNTER_SERIES,
                                count=len(members))
         for running, payment in zip(numbers, members, strict=True):
             rows.append(dict(
                 office_id=office_id, fiscal_year=year, series=ReceiptSeries.ELECTRONIC.value,
-                running=running, book=book_of(running, book_size), number=running,
+                running=-running if trial else running,
+                book=(trial_book_of if trial else book_of)(running, book_size), number=running,
+                trial=trial,
                 payment_id=payment.payment_id, bill_id=payment.bill_id, amount=payment.amount,
                 payer_name=bills[payment.bill_id], issued_at=payment.paid_at, recorded_at=now,
                 issued_by_id=issuer.user_id if issuer else None, issuer_name=issuer_name,
@@ -383,11 +399,11 @@ def take_counter_payment(db: Session, actor: Actor, ref1: str, *, method: str,
     payment = Payment(bill_id=bill.id, office_id=bill.office_id, method=method,
                       amount=bill.total, paid_at=now, channel="CTR",
                       bank_reference=(reference or "").strip()[:40] or None,
-                      recorded_at=now, recorded_by_id=actor.user_id)
+                      recorded_at=now, recorded_by_id=actor.user_id, trial=bill.trial)
     db.add(payment)
     db.flush()
     (receipt_id,) = issue_receipts(db, [PaymentToReceipt(payment.id, bill.id, bill.office_id,
-                                                         payment.amount, now)],
+                                                         payment.amount, now, bill.trial)],
                                    book_size=book_size, issuer=actor, now=now,
                                    payer_names={bill.id: bill.payer_name})
     receipt = db.get(Receipt, receipt_id)
@@ -470,7 +486,7 @@ def enter_paper_receipt(db: Session, actor: Actor, data: PaperReceipt, *,
         payment = Payment(bill_id=bill.id, office_id=bill.office_id, method=data.method,
                           amount=data.amount, paid_at=issued_at, channel="PPR",
                           bank_reference=data.payment_reference, recorded_at=now,
-                          recorded_by_id=actor.user_id)
+                          recorded_by_id=actor.user_id, trial=bill.trial)
         db.add(payment)
         db.flush()
         payment_id = payment.id
@@ -484,7 +500,8 @@ def enter_paper_receipt(db: Session, actor: Actor, data: PaperReceipt, *,
                       issued_at=issued_at, recorded_at=now, issued_by_id=actor.user_id,
                       issuer_name=user.full_name if user else "",
                       issuer_position=user.position if user else "",
-                      payment_reference=(data.payment_reference or "")[:60] or None)
+                      payment_reference=(data.payment_reference or "")[:60] or None,
+                      trial=bill.trial if bill is not None else False)
     db.add(receipt)
     db.flush()
     audit(db, actor, "receipt.paper_entry", object_type="receipt", object_id=receipt.id,
@@ -510,13 +527,14 @@ class RegisterCheck:
 
 
 def check_register(db: Session, office_id: int, fiscal_year_: int) -> RegisterCheck:
-    """Every electronic number from 1 to the counter's last must be there exactly once."""
+    """Every electronic number from 1 to the counter's last must be there exactly once
+    (live receipts: trial ones have their own series and are not in the register)."""
     from billpay.numbering import Counter
 
     numbers = db.execute(
         select(Receipt.running, func.count()).where(
             Receipt.office_id == office_id, Receipt.fiscal_year == fiscal_year_,
-            Receipt.series == ReceiptSeries.ELECTRONIC)
+            Receipt.series == ReceiptSeries.ELECTRONIC, Receipt.trial.is_(False))
         .group_by(Receipt.running).order_by(Receipt.running)).all()
     last_given = db.scalar(select(Counter.last_value).where(
         Counter.office_id == office_id, Counter.fiscal_year == fiscal_year_,
@@ -527,7 +545,8 @@ def check_register(db: Session, office_id: int, fiscal_year_: int) -> RegisterCh
     gaps = [n for n in range(1, top + 1) if n not in seen]
     cancelled = db.scalar(select(func.count()).select_from(Receipt).where(
         Receipt.office_id == office_id, Receipt.fiscal_year == fiscal_year_,
-        Receipt.series == ReceiptSeries.ELECTRONIC, Receipt.status == ReceiptStatus.CANCELLED))
+        Receipt.series == ReceiptSeries.ELECTRONIC, Receipt.status == ReceiptStatus.CANCELLED,
+        Receipt.trial.is_(False)))
     return RegisterCheck(issued=len(seen), cancelled=cancelled or 0,
                          first=min(seen) if seen else None, last=max(seen) if seen else None,
                          gaps=gaps, duplicates=duplicates)

@@ -5,7 +5,8 @@ Money figures by fee type, revenue type, office and period come from the summary
 tables (``stats_daily`` / ``stats_monthly``); lists and counts of things waiting
 (outstanding bills, open exceptions, cancellations) and the daily report's tie-out
 with the bank come from the bills, payments, receipts and bank lines themselves.
-"Net collected" (รับสุทธิ) is paid minus reversed by the bank.
+"Net collected" (รับสุทธิ) is paid minus reversed by the bank. Trial data (bills,
+payments, receipts and bank lines marked ``trial``) is left out everywhere.
 """
 
 from __future__ import annotations
@@ -48,6 +49,13 @@ METHOD_LABELS_TH = {PaymentMethod.BANK: "ธนาคาร", PaymentMethod.CASH
 REGIONS_TH = {"1": "ภาคกลาง", "2": "ภาคตะวันออก", "3": "ภาคตะวันออกเฉียงเหนือ",
               "4": "ภาคตะวันออกเฉียงเหนือ", "5": "ภาคเหนือ", "6": "ภาคเหนือ",
               "7": "ภาคตะวันตก", "8": "ภาคใต้", "9": "ภาคใต้", "0": "ส่วนกลาง"}
+
+
+# Trial data (billpay.ops.trial) never reaches a report.
+LIVE_BILL = Bill.trial.is_(False)
+LIVE_PAYMENT = Payment.trial.is_(False)
+LIVE_RECEIPT = Receipt.trial.is_(False)
+LIVE_LINE = BankLine.trial.is_(False)
 
 
 def region_of(province_code: str) -> str:
@@ -172,26 +180,29 @@ def daily_collection(db: Session, actor: Actor, *, day: date,
         return int(count or 0), _money(amount)
 
     issued = count_sum(select(func.count(), func.sum(Bill.total)).where(
-        Bill.office_id == office.id, Bill.created_at >= start, Bill.created_at < end))
+        Bill.office_id == office.id, Bill.created_at >= start, Bill.created_at < end, LIVE_BILL))
     cancelled = count_sum(select(func.count(), func.sum(Bill.total)).where(
-        Bill.office_id == office.id, Bill.cancelled_at >= start, Bill.cancelled_at < end))
+        Bill.office_id == office.id, Bill.cancelled_at >= start, Bill.cancelled_at < end,
+        LIVE_BILL))
     paid = count_sum(select(func.count(), func.sum(Payment.amount)).where(
-        Payment.office_id == office.id, Payment.paid_at >= start, Payment.paid_at < end))
+        Payment.office_id == office.id, Payment.paid_at >= start, Payment.paid_at < end,
+        LIVE_PAYMENT))
     reversal = BankLine.__table__.alias("reversal")
     reversed_ = count_sum(
         select(func.count(), func.sum(Payment.amount))
         .join(reversal, reversal.c.id == Payment.reversal_line_id)
         .where(Payment.office_id == office.id, Payment.status == PaymentStatus.REVERSED,
-               reversal.c.paid_at >= start, reversal.c.paid_at < end))
+               reversal.c.paid_at >= start, reversal.c.paid_at < end, LIVE_PAYMENT))
     receipts_issued = count_sum(select(func.count(), func.sum(Receipt.amount)).where(
-        Receipt.office_id == office.id, Receipt.issued_at >= start, Receipt.issued_at < end))
+        Receipt.office_id == office.id, Receipt.issued_at >= start, Receipt.issued_at < end,
+        LIVE_RECEIPT))
     receipts_cancelled = count_sum(select(func.count(), func.sum(Receipt.amount)).where(
         Receipt.office_id == office.id, Receipt.status == ReceiptStatus.CANCELLED,
-        Receipt.cancelled_at >= start, Receipt.cancelled_at < end))
+        Receipt.cancelled_at >= start, Receipt.cancelled_at < end, LIVE_RECEIPT))
     numbers = db.execute(
         select(Receipt.series, func.min(Receipt.running), func.max(Receipt.running))
         .where(Receipt.office_id == office.id, Receipt.issued_at >= start,
-               Receipt.issued_at < end, Receipt.running.is_not(None))
+               Receipt.issued_at < end, Receipt.running.is_not(None), LIVE_RECEIPT)
         .group_by(Receipt.series)).all()
     number_text = ", ".join(f"{lo:,}–{hi:,}" for _, lo, hi in numbers) or "-"
     net = paid[1] - reversed_[1]
@@ -250,7 +261,8 @@ def daily_collection(db: Session, actor: Actor, *, day: date,
 
     methods = db.execute(
         select(Payment.method, Payment.bank_code, func.count(), func.sum(Payment.amount))
-        .where(Payment.office_id == office.id, Payment.paid_at >= start, Payment.paid_at < end)
+        .where(Payment.office_id == office.id, Payment.paid_at >= start, Payment.paid_at < end,
+               LIVE_PAYMENT)
         .group_by(Payment.method, Payment.bank_code)
         .order_by(Payment.method, Payment.bank_code)).all()
     method_table = Table(
@@ -265,19 +277,19 @@ def daily_collection(db: Session, actor: Actor, *, day: date,
     lines = count_sum(
         select(func.count(), func.sum(BankLine.amount))
         .join(Bill, Bill.id == BankLine.bill_id)
-        .where(Bill.office_id == office.id, BankLine.kind == "C",
+        .where(Bill.office_id == office.id, BankLine.kind == "C", LIVE_LINE,
                BankLine.paid_at >= start, BankLine.paid_at < end))
     bank_paid = count_sum(
         select(func.count(), func.sum(Payment.amount))
         .join(BankLine, BankLine.id == Payment.bank_line_id)
         .join(Bill, Bill.id == BankLine.bill_id)
-        .where(Bill.office_id == office.id, Payment.method == PaymentMethod.BANK,
+        .where(Bill.office_id == office.id, Payment.method == PaymentMethod.BANK, LIVE_PAYMENT,
                BankLine.paid_at >= start, BankLine.paid_at < end))
     exceptions = count_sum(
         select(func.count(), func.sum(BankLine.amount))
         .join(SettlementException, SettlementException.bank_line_id == BankLine.id)
         .join(Bill, Bill.id == BankLine.bill_id)
-        .where(Bill.office_id == office.id, BankLine.kind == "C",
+        .where(Bill.office_id == office.id, BankLine.kind == "C", LIVE_LINE,
                BankLine.paid_at >= start, BankLine.paid_at < end,
                ~select(Payment.id).where(Payment.bank_line_id == BankLine.id).exists()))
     difference = lines[1] - bank_paid[1] - exceptions[1]
@@ -511,7 +523,7 @@ def outstanding(db: Session, actor: Actor, *, as_of: date, province_code: str | 
     """Bills not paid: still within their due date, overdue (by days past due) and
     expired, per office; for one office also the bills themselves."""
     unit = resolve_unit(db, actor, province_code=province_code, office_code=office_code)
-    waiting = Bill.status.in_((BillStatus.ISSUED, BillStatus.EXPIRED))
+    waiting = and_(Bill.status.in_((BillStatus.ISSUED, BillStatus.EXPIRED)), LIVE_BILL)
     due_ok = and_(Bill.status == BillStatus.ISSUED, Bill.due_date >= as_of)
     late = Bill.due_date < as_of
 
@@ -583,7 +595,7 @@ def exceptions_by_age(db: Session, actor: Actor, *, as_of: date,
     to no office: only national users see them."""
     actor.require(Permission.SETTLEMENT_READ)
     unit = resolve_unit(db, actor, province_code=province_code, office_code=office_code)
-    where = [SettlementException.status == "open", BankLine.paid_at < day_start(
+    where = [SettlementException.status == "open", LIVE_LINE, BankLine.paid_at < day_start(
         as_of + timedelta(days=1))]
     if unit.level is not ScopeLevel.NATIONAL:
         where.append(unit.clause(SettlementException.office_id))
@@ -650,6 +662,7 @@ def cancellations(db: Session, actor: Actor, *, date_from: date, date_to: date,
     _check_period(date_from, date_to)
     unit = resolve_unit(db, actor, province_code=province_code, office_code=office_code)
     where = [unit.clause(Receipt.office_id), Receipt.status == ReceiptStatus.CANCELLED,
+             LIVE_RECEIPT,
              Receipt.cancelled_at >= day_start(date_from),
              Receipt.cancelled_at < day_start(date_to + timedelta(days=1))]
     approved = Receipt.cancel_kind == "approved"
@@ -722,7 +735,8 @@ def collection_detail(db: Session, actor: Actor, *, date_from: date, date_to: da
         .join(Office, Office.id == Payment.office_id)
         .outerjoin(Receipt, and_(Receipt.payment_id == Payment.id,
                                  Receipt.replaces_id.is_(None)))
-        .where(unit.clause(Payment.office_id), Payment.paid_at >= day_start(date_from),
+        .where(unit.clause(Payment.office_id), LIVE_PAYMENT,
+               Payment.paid_at >= day_start(date_from),
                Payment.paid_at < day_start(date_to + timedelta(days=1)))
         .order_by(Payment.paid_at, Payment.id)
         .execution_options(yield_per=2000))

@@ -72,7 +72,10 @@ class Event:
 
 
 def lines_of(bill: Bill) -> BillLines:
-    """A loaded bill's items (their fee types loaded too)."""
+    """A loaded bill's items (their fee types loaded too); none for a trial bill (trial
+    data never reaches the reports)."""
+    if bill.trial:
+        return BillLines(bill.office_id, bill.total, ())
     return BillLines(bill.office_id, bill.total, tuple(
         ItemLine(item.fee_type_id, item.fee_type.revenue_type, item.amount)
         for item in sorted(bill.items, key=lambda i: i.line_no)))
@@ -81,7 +84,8 @@ def lines_of(bill: Bill) -> BillLines:
 def lines_for(db: Session, bill_ids: Iterable[int]) -> dict[int, BillLines]:
     """The items of many bills in one query, by bill id. A bill without items (never
     issued by billpay itself) is missing: it has no fee type to be counted under, and the
-    daily report's check that the fee types add up to the payments then shows it."""
+    daily report's check that the fee types add up to the payments then shows it. Trial
+    bills are missing too: trial data never reaches the reports."""
     ids = list(set(bill_ids))
     if not ids:
         return {}
@@ -90,7 +94,7 @@ def lines_for(db: Session, bill_ids: Iterable[int]) -> dict[int, BillLines]:
                BillItem.amount)
         .join(BillItem, BillItem.bill_id == Bill.id)
         .join(FeeType, FeeType.id == BillItem.fee_type_id)
-        .where(in_values(db, Bill.id, ids))
+        .where(in_values(db, Bill.id, ids), Bill.trial.is_(False))
         .order_by(Bill.id, BillItem.line_no))
     found: dict[int, tuple[int, Decimal, list[ItemLine]]] = {}
     for row in rows:
@@ -185,7 +189,7 @@ def rebuild(db: Session) -> tuple[int, int]:
     first_item = "(SELECT min(f.line_no) FROM bill_items f WHERE f.bill_id = b.id)"
     split_amount = (f"i.amount + CASE WHEN i.line_no = {first_item} "
                     "THEN p.amount - b.total ELSE 0 END")
-    items = ("FROM bills b JOIN bill_items i ON i.bill_id = b.id "
+    items = ("FROM bills b JOIN bill_items i ON i.bill_id = b.id AND NOT b.trial "
              "JOIN fee_types t ON t.id = i.fee_type_id")
     events = " UNION ALL ".join([
         f"SELECT 'issued' AS kind, {day('b.created_at')} AS day, b.office_id, i.fee_type_id, "

@@ -12,7 +12,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from billpay.db import Base, utcnow
@@ -137,6 +146,8 @@ class BankLine(Base):
         CheckConstraint("outcome IN ('matched', 'reversal', 'exception')", name="outcome"),
         Index("ix_bank_lines_ref1", "ref1"),
         Index("ix_bank_lines_paid_at", "paid_at"),
+        Index("ix_bank_lines_trial_file", "file_id", postgresql_where=text("trial"),
+              sqlite_where=text("trial")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -165,6 +176,9 @@ class BankLine(Base):
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     outcome: Mapped[str] = mapped_column(String(10))
     bill_id: Mapped[int | None] = mapped_column(ForeignKey("bills.id"), index=True)
+    # the line's Ref1 is a trial one (mode digit 9, check digit right): it can only ever
+    # pay a trial bill
+    trial: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     file: Mapped[SettlementFile] = relationship()
 

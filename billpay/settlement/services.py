@@ -30,7 +30,7 @@ from billpay.accounts.permissions import Actor, Permission, ScopeLevel, scope_cl
 from billpay.audit.services import record as audit
 from billpay.bills.models import Bill, BillEvent, BillStatus
 from billpay.bills.services import TRANSITIONS
-from billpay.codes import Ref1Error, normalise_ref, parse_ref1
+from billpay.codes import MODE_TRIAL, Ref1Error, normalise_ref, parse_ref1
 from billpay.db import in_values, insert_rows, page_of, update_rows, utcnow
 from billpay.errors import Conflict, Invalid, NotFound
 from billpay.offices.models import Office
@@ -149,6 +149,7 @@ class _BillState:
     office_id: int
     status: str
     total: Decimal
+    trial: bool
 
 
 @dataclass
@@ -330,9 +331,9 @@ def _import_chunk(db: Session, actor: Actor | None, file_id: int,
     refs = [_normalised(d.ref1) for d in details]
     wanted = {ref for ref, problem in refs if problem is None}
     bills = {
-        row.ref1: _BillState(row.id, row.office_id, row.status, row.total)
+        row.ref1: _BillState(row.id, row.office_id, row.status, row.total, row.trial)
         for row in db.execute(
-            select(Bill.id, Bill.ref1, Bill.office_id, Bill.status, Bill.total)
+            select(Bill.id, Bill.ref1, Bill.office_id, Bill.status, Bill.total, Bill.trial)
             .where(in_values(db, Bill.ref1, wanted)).with_for_update(of=Bill))
     } if wanted else {}
     reversal_refs = {ref for (ref, _), d in zip(refs, details, strict=True)
@@ -349,7 +350,7 @@ def _import_chunk(db: Session, actor: Actor | None, file_id: int,
             continue
         known.add(fingerprint)
         line = _line_row(file_id, _batch_for(batch_ids, detail.line_no), detail, ref1,
-                         fingerprint)
+                         fingerprint, _is_trial_ref(ref1, problem))
         line_index = len(chunk.lines)
         chunk.lines.append(line)
         bill = bills.get(ref1)
@@ -372,7 +373,8 @@ def _import_chunk(db: Session, actor: Actor | None, file_id: int,
                     bank_code=detail.bank_code, branch=detail.branch,
                     bank_reference=f"{detail.branch}/{detail.teller}/{detail.seq}",
                     status=PaymentStatus.ACTIVE.value, recorded_at=now,
-                    recorded_by_id=user_id, reversed_at=None, reversal_line_id=None)))
+                    recorded_by_id=user_id, reversed_at=None, reversal_line_id=None,
+                    trial=bill.trial)))
                 open_items.setdefault(ref1, []).append(_Open(
                     "payment", None, bill.id, detail.amount, detail.bank_code, detail.account,
                     line_index))
@@ -476,14 +478,21 @@ def _take_reversed(candidates: list[_Open], detail: Detail) -> _Open | None:
     return None
 
 
-def _line_row(file_id: int, batch_id: int, d: Detail, ref1: str, fingerprint: str) -> dict:
+def _is_trial_ref(ref1: str, problem: ExceptionReason | None) -> bool:
+    """A well-formed Ref1 with mode digit 9: it can only name a trial bill."""
+    return problem is None and ref1[:1] == str(MODE_TRIAL)
+
+
+def _line_row(file_id: int, batch_id: int, d: Detail, ref1: str, fingerprint: str,
+              trial: bool) -> dict:
     return dict(
         file_id=file_id, batch_id=batch_id, line_no=d.line_no, seq=d.seq,
         fingerprint=fingerprint, bank_code=d.bank_code, account=d.account, paid_at=d.paid_at,
         customer_name=d.customer_name, ref1_raw=d.ref1, ref1=ref1[:20], ref2=d.ref2, ref3=d.ref3,
         branch=d.branch, teller=d.teller, kind=d.kind, txn_code=d.txn_code,
         cheque_no=d.cheque_no, amount=d.amount, cheque_bank=d.cheque_bank,
-        payer_bank=d.payer_bank, biller_id=d.biller_id, raw=d.raw, outcome=None, bill_id=None)
+        payer_bank=d.payer_bank, biller_id=d.biller_id, raw=d.raw, outcome=None, bill_id=None,
+        trial=trial)
 
 
 def _write_chunk(db: Session, chunk: _Chunk, now: datetime, book_size: int) -> None:
@@ -507,7 +516,7 @@ def _write_chunk(db: Session, chunk: _Chunk, now: datetime, book_size: int) -> N
     # Every new matched payment gets its receipt in this same transaction (bank-payment
     # receipts are issued by the system, dated when the payer paid).
     issue_receipts(db, [PaymentToReceipt(pid, row["bill_id"], row["office_id"], row["amount"],
-                                         row["paid_at"])
+                                         row["paid_at"], row["trial"])
                         for pid, row in zip(payment_ids, payment_rows, strict=True)],
                    book_size=book_size, issuer=None, now=now)
     reversed_ids = []
@@ -604,6 +613,12 @@ def resolve_exception(
             raise Invalid("รายการยกเลิกของธนาคารผูกกับใบแจ้งไม่ได้",
                           {"resolution": ["เลือกปิดรายการหรือคืนเงิน"]})
         bill = _bill_to_settle(db, actor, item, bill_ref1)
+        if bill.trial != line.trial:
+            raise Invalid(
+                "รายการทดลองผูกได้เฉพาะกับใบแจ้งทดลอง และรายการจริงผูกได้เฉพาะกับใบแจ้งจริง"
+                if line.trial else
+                f"ใบแจ้ง {bill.ref1} เป็นใบแจ้งทดลอง (ทดลอง) ผูกกับเงินที่ได้รับจริงไม่ได้",
+                {"bill_ref1": ["โหมดทดลอง/ใช้งานจริงของรายการธนาคารและใบแจ้งไม่ตรงกัน"]})
         if resolution == Resolution.LINKED and bill.total != line.amount:
             raise Invalid(
                 f"ยอดเงิน {line.amount:,.2f} ไม่เท่ากับยอดใบแจ้ง {bill.total:,.2f} "
@@ -657,12 +672,13 @@ def _settle(db: Session, actor: Actor, bill: Bill, line: BankLine, now: datetime
                       amount=line.amount, paid_at=line.paid_at, channel=line.txn_code,
                       bank_code=line.bank_code, branch=line.branch,
                       bank_reference=f"{line.branch}/{line.teller}/{line.seq}",
-                      bank_line_id=line.id, recorded_at=now, recorded_by_id=actor.user_id)
+                      bank_line_id=line.id, recorded_at=now, recorded_by_id=actor.user_id,
+                      trial=bill.trial)
     db.add(payment)
     line.bill_id = bill.id
     db.flush()
     issue_receipts(db, [PaymentToReceipt(payment.id, bill.id, bill.office_id, payment.amount,
-                                         payment.paid_at)],
+                                         payment.paid_at, bill.trial)],
                    book_size=_configured_book_size(), issuer=actor, now=now)
     stats.record(db, [stats.Event(stats.Activity.PAID, payment.paid_at, stats.lines_of(bill),
                                   payment.amount)])

@@ -9,6 +9,21 @@ from billpay.accounts.permissions import Permission
 from billpay.resources import resource_dir
 from billpay.web.helpers import error_for, page_actor
 
+
+def _office_in_trial(user) -> bool:
+    """Whether the signed-in user's office issues trial bills today (the header badge)."""
+    from flask import current_app
+
+    from billpay.db import utcnow
+    from billpay.ops.trial import in_trial_mode
+    from billpay.thaidate import bangkok_date
+
+    office = getattr(user, "office", None)
+    if office is None:
+        return False
+    return in_trial_mode(office, deployment_trial=current_app.extensions["billpay.billing"].trial,
+                         today=bangkok_date(utcnow()))
+
 bp = Blueprint("web", __name__)
 
 FONT_FILES = {"Sarabun-Regular.ttf", "Sarabun-Bold.ttf", "Sarabun-SemiBold.ttf",
@@ -76,5 +91,5 @@ def register_web(app: Flask) -> None:
     @app.context_processor
     def _actor():
         if current_user.is_authenticated:
-            return {"actor": page_actor()}
-        return {"actor": None}
+            return {"actor": page_actor(), "trial_office": _office_in_trial(current_user)}
+        return {"actor": None, "trial_office": False}

@@ -165,3 +165,32 @@ def test_dashboard_compares_with_last_year(db, scenario, make_user):
     assert report.tables[0].totals[2] == scenario.net()
     regions = {row[0]: row for row in report.tables[1].rows}
     assert regions["ภาคเหนือ"][2] == scenario.net()
+
+
+def test_trial_data_never_reaches_the_reports(db, scenario, make_user):
+    """A trial office's bills, counter payments and receipts are left out of the summary
+    tables, the rebuild and every report."""
+    from billpay.offices.models import Office
+
+    office = db.scalar(select(Office).where(Office.code == "5003"))
+    office.trial = True
+    db.flush()
+    before = (_table(DailyStat, db), _table(MonthlyStat, db))
+    clerk = Actor.for_user(make_user(Role.CLERK, "5003", username="clerk-trial"))
+    bill = bills.issue_bill(db, clerk, bills.NewBill(
+        payer_name="ทดลอง ระบบ", items=[bills.NewBillItem("RT01", 1, Decimal("700.00"))]),
+        CONFIG, clock=lambda: datetime(2026, 11, 21, 3, tzinfo=UTC))
+    assert bill.trial and bill.ref1.startswith("9")
+    receipts.take_counter_payment(db, clerk, bill.ref1, method="cash", reference=None,
+                                  clock=lambda: datetime(2026, 11, 21, 4, tzinfo=UTC))
+    db.expire_all()
+    assert (_table(DailyStat, db), _table(MonthlyStat, db)) == before
+    stats.rebuild(db)
+    db.expire_all()
+    assert (_table(DailyStat, db), _table(MonthlyStat, db)) == before
+    actor = _national(db)
+    daily = reports.daily_collection(db, actor, day=DAYS[1], office_code="5003")
+    assert all(row[1] == 0 for row in daily.tables[0].rows)
+    detail = reports.collection_detail(db, actor, date_from=DAYS[1], date_to=DAYS[1],
+                                       office_code="5003")
+    assert detail.tables[0].materialise() == []
