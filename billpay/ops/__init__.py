@@ -1,0 +1,1 @@
+"""Operations: maintenance windows, the settlement queue, health, metrics and logs."""
