@@ -50,7 +50,7 @@ def start_command(minutes: int, reason: str) -> None:
         with get_database(current_app).transaction() as db:
             window = services.start_window(db, None, minutes=minutes, reason=reason,
                                            now=utcnow(), by_name=_who())
-            click.echo(f"เริ่มช่วงปิดปรับปรุงระบบแล้ว (ลำดับที่ {window.id}) ถึง"
+            click.echo(f"เริ่มช่วงปิดปรับปรุงระบบแล้ว (ลำดับที่ {window.id}) ถึง "
                        f"{thai_datetime(window.ends_at)} — {window.reason}\n"
                        f"  maintenance window {window.id} on until "
                        f"{window.ends_at.isoformat(timespec='seconds')}")
@@ -83,12 +83,12 @@ def status_command() -> None:
         upcoming = services.next_window(db, now)
         counts = services.queue_counts(db)
         if current is not None:
-            click.echo(f"กำลังปิดปรับปรุง (ลำดับที่ {current.id}) ตั้งแต่{thai_datetime(current.starts_at)} "
-                       f"ถึง{thai_datetime(current.ends_at)} — {current.reason}")
+            click.echo(f"กำลังปิดปรับปรุง (ลำดับที่ {current.id}) ตั้งแต่ {thai_datetime(current.starts_at)} "
+                       f"ถึง {thai_datetime(current.ends_at)} — {current.reason}")
         else:
             click.echo("ขณะนี้ไม่ได้ปิดปรับปรุง / no window is on")
         if upcoming is not None:
-            click.echo(f"ครั้งถัดไป (ลำดับที่ {upcoming.id}): {thai_datetime(upcoming.starts_at)} ถึง"
+            click.echo(f"ครั้งถัดไป (ลำดับที่ {upcoming.id}): {thai_datetime(upcoming.starts_at)} ถึง "
                        f"{thai_datetime(upcoming.ends_at)} — {upcoming.reason}")
         click.echo(f"คิวไฟล์ธนาคาร: รอนำเข้า {counts['queued']} นำเข้าแล้ว {counts['imported']} "
                    f"ไม่สำเร็จ {counts['failed']} / queue: {counts['queued']} queued, "

@@ -67,7 +67,7 @@ class MaintenanceState:
         if self.current is None:
             return ""
         return (f"ระบบปิดปรับปรุงชั่วคราว ({self.current.reason}) ดูข้อมูลได้แต่ยังบันทึกหรือแก้ไข"
-                f"ไม่ได้ จนถึง{thai_datetime(self.current.ends_at)} กรุณาลองใหม่หลังเวลานั้น")
+                f"ไม่ได้ จนถึง {thai_datetime(self.current.ends_at)} กรุณาลองใหม่หลังเวลานั้น")
 
 
 def _active():

@@ -182,7 +182,7 @@ def _queue(db, actor, stream, filename, state):
                                       now=utcnow())
     db.commit()
     if state.current is not None:
-        message = (f"ระบบปิดปรับปรุงถึง{thai_datetime(state.current.ends_at)} รับไฟล์ {row.filename} "
+        message = (f"ระบบปิดปรับปรุงถึง {thai_datetime(state.current.ends_at)} รับไฟล์ {row.filename} "
                    f"เข้าคิวแล้ว (ลำดับที่ {row.id}) จะนำเข้าเมื่อสิ้นสุดช่วงปิดปรับปรุง")
     else:
         message = (f"รับไฟล์ {row.filename} เข้าคิวแล้ว (ลำดับที่ {row.id}) จะนำเข้าต่อจากไฟล์ที่ได้รับ"
