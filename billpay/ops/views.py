@@ -207,7 +207,7 @@ def cancel_maintenance(window_id: int):
     window = services.cancel_window(db, page_actor(), window_id, now=utcnow())
     ended = window.ended_early_at is not None
     db.commit()
-    if ended:  # import what was queued during the window (background, as configured)
+    if ended and services.has_queued(db):  # import what was queued during the window
         from billpay.ops.web import start_queue_import
 
         start_queue_import(current_app._get_current_object())
