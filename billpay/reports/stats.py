@@ -34,7 +34,7 @@ from billpay.reports.models import MEASURE_COLUMNS, DailyStat, MonthlyStat
 from billpay.thaidate import bangkok_date
 
 ZERO = Decimal("0.00")
-_UPSERT_ROWS = 500  # rows per statement: 18 parameters a row, well under PostgreSQL's limit
+_UPSERT_ROWS = 1000  # rows per execute (SQLAlchemy batches them into multi-row INSERTs)
 
 
 class Activity(StrEnum):
@@ -144,24 +144,35 @@ def record(db: Session, events: Sequence[Event]) -> None:
     _upsert(db, MonthlyStat, "month", monthly)
 
 
-def _upsert(db: Session, model, period: str, rows: dict[tuple, dict]) -> None:
-    table = model.__table__
-    dialect = db.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    else:  # pragma: no cover - billpay runs on PostgreSQL and SQLite
-        raise NotImplementedError(dialect)
-    keys = sorted(rows)
-    values = [dict(zip((period, "office_id", "fee_type_id", "revenue_type"), key, strict=True),
-                   **rows[key]) for key in keys]
-    for start in range(0, len(values), _UPSERT_ROWS):
-        statement = upsert(table).values(values[start:start + _UPSERT_ROWS])
-        statement = statement.on_conflict_do_update(
+_STATEMENTS: dict[tuple[str, str], object] = {}
+
+
+def _upsert_statement(dialect: str, model, period: str):
+    """``INSERT … ON CONFLICT (key) DO UPDATE SET measure = measure + excluded.measure``,
+    built once per engine kind and table (SQLAlchemy then caches its SQL)."""
+    statement = _STATEMENTS.get((dialect, model.__tablename__))
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        elif dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        else:  # pragma: no cover - billpay runs on PostgreSQL and SQLite
+            raise NotImplementedError(dialect)
+        table = model.__table__
+        insert_ = upsert(table)
+        statement = insert_.on_conflict_do_update(
             index_elements=[period, "office_id", "fee_type_id", "revenue_type"],
-            set_={name: table.c[name] + statement.excluded[name] for name in MEASURE_COLUMNS})
-        db.execute(statement)
+            set_={name: table.c[name] + insert_.excluded[name] for name in MEASURE_COLUMNS})
+        _STATEMENTS[(dialect, model.__tablename__)] = statement
+    return statement
+
+
+def _upsert(db: Session, model, period: str, rows: dict[tuple, dict]) -> None:
+    statement = _upsert_statement(db.get_bind().dialect.name, model, period)
+    names = (period, "office_id", "fee_type_id", "revenue_type")
+    values = [dict(zip(names, key, strict=True), **rows[key]) for key in sorted(rows)]
+    for start in range(0, len(values), _UPSERT_ROWS):
+        db.execute(statement, values[start:start + _UPSERT_ROWS])
 
 
 # -- rebuilding from the bills and payments -------------------------------------------
