@@ -99,6 +99,9 @@ class Bill(Base):
         CheckConstraint("status <> 'cancelled' OR cancel_reason IS NOT NULL", name="cancel_reason"),
         UniqueConstraint("office_id", "fiscal_year", "running", name="uq_bills_office_year_running"),
         Index("ix_bills_office_created", "office_id", "created_at"),
+        Index("ix_bills_office_cancelled", "office_id", "cancelled_at",
+              postgresql_where=text("cancelled_at IS NOT NULL"),
+              sqlite_where=text("cancelled_at IS NOT NULL")),
         Index("ix_bills_status_due", "status", "due_date"),
         # the few trial rows, for the purge and the trial status (reports filter trial = false)
         Index("ix_bills_trial_office", "office_id", postgresql_where=text("trial"),

@@ -33,6 +33,9 @@ class Payment(Base):
         CheckConstraint("status IN ('active', 'reversed')", name="status"),
         CheckConstraint("method <> 'bank' OR bank_line_id IS NOT NULL", name="bank_has_line"),
         Index("ix_payments_office_paid", "office_id", "paid_at"),
+        Index("ix_payments_office_reversed", "office_id",
+              postgresql_where=text("status = 'reversed'"),
+              sqlite_where=text("status = 'reversed'")),
         Index("ix_payments_trial_office", "office_id", postgresql_where=text("trial"),
               sqlite_where=text("trial")),
     )

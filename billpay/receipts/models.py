@@ -68,6 +68,9 @@ class Receipt(Base):
         Index("uq_receipts_valid_payment", "payment_id", unique=True,
               postgresql_where=text("status = 'valid'"), sqlite_where=text("status = 'valid'")),
         Index("ix_receipts_office_year", "office_id", "fiscal_year", "issued_at"),
+        Index("ix_receipts_office_cancelled", "office_id", "cancelled_at",
+              postgresql_where=text("status = 'cancelled'"),
+              sqlite_where=text("status = 'cancelled'")),
         Index("ix_receipts_trial_office", "office_id", postgresql_where=text("trial"),
               sqlite_where=text("trial")),
     )

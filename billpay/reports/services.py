@@ -193,16 +193,18 @@ def daily_collection(db: Session, actor: Actor, *, day: date,
         .join(reversal, reversal.c.id == Payment.reversal_line_id)
         .where(Payment.office_id == office.id, Payment.status == PaymentStatus.REVERSED,
                reversal.c.paid_at >= start, reversal.c.paid_at < end, LIVE_PAYMENT))
+    year = fiscal_year(day)  # receipts are indexed by office, fiscal year and time
     receipts_issued = count_sum(select(func.count(), func.sum(Receipt.amount)).where(
-        Receipt.office_id == office.id, Receipt.issued_at >= start, Receipt.issued_at < end,
-        LIVE_RECEIPT))
+        Receipt.office_id == office.id, Receipt.fiscal_year == year,
+        Receipt.issued_at >= start, Receipt.issued_at < end, LIVE_RECEIPT))
     receipts_cancelled = count_sum(select(func.count(), func.sum(Receipt.amount)).where(
         Receipt.office_id == office.id, Receipt.status == ReceiptStatus.CANCELLED,
         Receipt.cancelled_at >= start, Receipt.cancelled_at < end, LIVE_RECEIPT))
     numbers = db.execute(
         select(Receipt.series, func.min(Receipt.running), func.max(Receipt.running))
-        .where(Receipt.office_id == office.id, Receipt.issued_at >= start,
-               Receipt.issued_at < end, Receipt.running.is_not(None), LIVE_RECEIPT)
+        .where(Receipt.office_id == office.id, Receipt.fiscal_year == year,
+               Receipt.issued_at >= start, Receipt.issued_at < end,
+               Receipt.running.is_not(None), LIVE_RECEIPT)
         .group_by(Receipt.series)).all()
     number_text = ", ".join(f"{lo:,}–{hi:,}" for _, lo, hi in numbers) or "-"
     net = paid[1] - reversed_[1]
@@ -273,24 +275,21 @@ def daily_collection(db: Session, actor: Actor, *, day: date,
         totals=("รวม", "", paid[0], paid[1]))
 
     # The tie-out: every bank payment line of this day naming one of this office's bills
-    # is either this office's payment or an exception; the sums must agree to the satang.
-    lines = count_sum(
-        select(func.count(), func.sum(BankLine.amount))
-        .join(Bill, Bill.id == BankLine.bill_id)
-        .where(Bill.office_id == office.id, BankLine.kind == "C", LIVE_LINE,
-               BankLine.paid_at >= start, BankLine.paid_at < end))
+    # (bank_lines.office_id) is either this office's bank payment or an exception; the
+    # sums must agree to the satang.
+    office_lines = (BankLine.office_id == office.id, BankLine.kind == "C", LIVE_LINE,
+                    BankLine.paid_at >= start, BankLine.paid_at < end)
+    lines = count_sum(select(func.count(), func.sum(BankLine.amount)).where(*office_lines))
     bank_paid = count_sum(
         select(func.count(), func.sum(Payment.amount))
         .join(BankLine, BankLine.id == Payment.bank_line_id)
-        .join(Bill, Bill.id == BankLine.bill_id)
-        .where(Bill.office_id == office.id, Payment.method == PaymentMethod.BANK, LIVE_PAYMENT,
-               BankLine.paid_at >= start, BankLine.paid_at < end))
+        .where(Payment.office_id == office.id, Payment.method == PaymentMethod.BANK,
+               LIVE_PAYMENT, Payment.paid_at >= start, Payment.paid_at < end,
+               BankLine.office_id == office.id))
     exceptions = count_sum(
         select(func.count(), func.sum(BankLine.amount))
         .join(SettlementException, SettlementException.bank_line_id == BankLine.id)
-        .join(Bill, Bill.id == BankLine.bill_id)
-        .where(Bill.office_id == office.id, BankLine.kind == "C", LIVE_LINE,
-               BankLine.paid_at >= start, BankLine.paid_at < end,
+        .where(*office_lines,
                ~select(Payment.id).where(Payment.bank_line_id == BankLine.id).exists()))
     difference = lines[1] - bank_paid[1] - exceptions[1]
     tie_table = Table(

@@ -146,6 +146,7 @@ class BankLine(Base):
         CheckConstraint("outcome IN ('matched', 'reversal', 'exception')", name="outcome"),
         Index("ix_bank_lines_ref1", "ref1"),
         Index("ix_bank_lines_paid_at", "paid_at"),
+        Index("ix_bank_lines_office_paid", "office_id", "paid_at"),  # an office's day
         Index("ix_bank_lines_trial_file", "file_id", postgresql_where=text("trial"),
               sqlite_where=text("trial")),
     )
@@ -179,6 +180,10 @@ class BankLine(Base):
     # the line's Ref1 is a trial one (mode digit 9, check digit right): it can only ever
     # pay a trial bill
     trial: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # the bill's office, copied when the line is matched or linked to a bill, so that an
+    # office's day of bank lines is one index range (reports.daily_collection). No
+    # foreign key: added to a table that SQLite could only rebuild to get one.
+    office_id: Mapped[int | None]
 
     file: Mapped[SettlementFile] = relationship()
 

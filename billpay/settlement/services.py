@@ -361,6 +361,7 @@ def _import_chunk(db: Session, actor: Actor | None, file_id: int,
                 assert BillStatus.PAID in TRANSITIONS[BillStatus(bill.status)]
                 line["outcome"] = LineOutcome.MATCHED.value
                 line["bill_id"] = bill.id
+                line["office_id"] = bill.office_id
                 chunk.events.append(dict(bill_id=bill.id, from_status=bill.status,
                                          to_status=BillStatus.PAID.value, at=now,
                                          user_id=user_id, token_id=token_id,
@@ -393,6 +394,8 @@ def _import_chunk(db: Session, actor: Actor | None, file_id: int,
                 continue
             line["outcome"] = LineOutcome.REVERSAL.value
             line["bill_id"] = target.bill_id
+            if bill is not None and bill.id == target.bill_id:
+                line["office_id"] = bill.office_id
             report.reversals += 1
             report.reversal_amount += detail.amount
             if target.kind == "exception":
@@ -431,6 +434,7 @@ def _exception(chunk: _Chunk, line: dict, line_index: int, reason: ExceptionReas
                report: ImportReport) -> None:
     line["outcome"] = LineOutcome.EXCEPTION.value
     line["bill_id"] = bill.id if bill else None
+    line["office_id"] = bill.office_id if bill else None
     chunk.exceptions.append((line_index, dict(
         reason=reason.value, bill_id=bill.id if bill else None,
         office_id=bill.office_id if bill else None, amount=detail.amount,
@@ -492,7 +496,7 @@ def _line_row(file_id: int, batch_id: int, d: Detail, ref1: str, fingerprint: st
         branch=d.branch, teller=d.teller, kind=d.kind, txn_code=d.txn_code,
         cheque_no=d.cheque_no, amount=d.amount, cheque_bank=d.cheque_bank,
         payer_bank=d.payer_bank, biller_id=d.biller_id, raw=d.raw, outcome=None, bill_id=None,
-        trial=trial)
+        office_id=None, trial=trial)
 
 
 def _write_chunk(db: Session, chunk: _Chunk, now: datetime, book_size: int) -> None:
@@ -676,6 +680,7 @@ def _settle(db: Session, actor: Actor, bill: Bill, line: BankLine, now: datetime
                       trial=bill.trial)
     db.add(payment)
     line.bill_id = bill.id
+    line.office_id = bill.office_id
     db.flush()
     issue_receipts(db, [PaymentToReceipt(payment.id, bill.id, bill.office_id, payment.amount,
                                          payment.paid_at, bill.trial)],
