@@ -244,7 +244,7 @@ def verify_office(db: Session, actor: Actor, province_code: str, office_code: st
         raise Invalid("ผลการตรวจสอบไม่ถูกต้อง", errors)
     now = clock()
     verdict = db.scalar(select(MigrationVerification).where(
-        MigrationVerification.office_id == office.id).with_for_update())
+        MigrationVerification.office_id == office.id).with_for_update(of=MigrationVerification))
     before = ({"status": verdict.status, "note": verdict.note} if verdict else None)
     if verdict is None:
         verdict = MigrationVerification(office_id=office.id, office=office)
