@@ -39,7 +39,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -1183,11 +1183,3 @@ def export_directory(db: Session, directory: str | Path, *, office_code: str | N
         json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", "utf-8")
     return ExportResult(directory, {t: len(r) for t, r in tables.items()}, files)
 
-
-def batch_sums(db: Session, batch_id: int) -> dict[str, Decimal]:
-    """Money an imported batch brought in: paid (active payments) and billed."""
-    paid = db.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(
-        Payment.migration_batch_id == batch_id, Payment.status == PaymentStatus.ACTIVE))
-    billed = db.scalar(select(func.coalesce(func.sum(Bill.total), 0)).where(
-        Bill.migration_batch_id == batch_id))
-    return {"paid": Decimal(paid), "billed": Decimal(billed)}
