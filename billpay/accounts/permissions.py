@@ -41,6 +41,9 @@ class Permission(StrEnum):
     SETTLEMENT_RESOLVE = "settlement.resolve"  # work the exceptions queue
     RECEIPT_READ = "receipt.read"  # receipts, the control register
     RECEIPT_PAPER_ENTRY = "receipt.paper_entry"  # back-enter paper receipts after an outage
+    # data migration from an old system (issue 8)
+    MIGRATION_READ = "migration.read"  # verification report, status board, import attempts
+    MIGRATION_VERIFY = "migration.verify"  # mark the province's offices verified or corrections
 
 
 _P = Permission
@@ -79,7 +82,14 @@ _EXTRA_RECEIPTS: dict[Role, frozenset[Permission]] = {
     Role.FINANCE: frozenset({_P.RECEIPT_READ}),
     Role.AUDITOR: frozenset({_P.RECEIPT_READ}),
 }
-for _extras in (_EXTRA, _EXTRA_RECEIPTS):
+# Data migration (issue 8): provinces check their offices, the centre follows.
+_EXTRA_MIGRATION: dict[Role, frozenset[Permission]] = {
+    Role.PROVINCIAL: frozenset({_P.MIGRATION_READ, _P.MIGRATION_VERIFY}),
+    Role.FINANCE: frozenset({_P.MIGRATION_READ}),
+    Role.AUDITOR: frozenset({_P.MIGRATION_READ}),
+    Role.ADMIN: frozenset({_P.MIGRATION_READ}),
+}
+for _extras in (_EXTRA, _EXTRA_RECEIPTS, _EXTRA_MIGRATION):
     for _role, _extra in _extras.items():
         ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _extra
 

@@ -106,6 +106,10 @@ class Bill(Base):
         # the few trial rows, for the purge and the trial status (reports filter trial = false)
         Index("ix_bills_trial_office", "office_id", postgresql_where=text("trial"),
               sqlite_where=text("trial")),
+        # the rows a data migration brought in (billpay.ops.migration)
+        Index("ix_bills_migration_batch", "migration_batch_id",
+              postgresql_where=text("migration_batch_id IS NOT NULL"),
+              sqlite_where=text("migration_batch_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,6 +134,10 @@ class Bill(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     paid_at: Mapped[datetime | None]
     trial: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # imported from an old system (billpay.ops.migration): its batch, and the old
+    # system's own bill number when it differs from Ref1
+    migration_batch_id: Mapped[int | None] = mapped_column(ForeignKey("migration_batches.id"))
+    legacy_ref: Mapped[str | None] = mapped_column(String(40))
 
     office: Mapped[Office] = relationship(lazy="joined", innerjoin=True)
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])

@@ -13,7 +13,7 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from billpay.db import get_database, utcnow
@@ -186,3 +186,78 @@ def office_trial_command(office_code, on, username):
     except BillpayError as exc:
         _fail(exc)
     click.echo(text)
+
+
+# -- billpay migrate, billpay export ------------------------------------------------------
+
+@click.group("migrate", cls=AppGroup)
+def migrate_group():
+    """Data migration from an old system (นำเข้าข้อมูลจากระบบเดิม)."""
+
+
+@migrate_group.command("import")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=str))
+@click.option("--by", "username", help="the billpay user running the import (audit log)")
+@click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
+def migrate_import_command(directory, username, as_json):
+    """Import DIRECTORY (bills, bill_items, payments, receipts as CSV or XLSX, optional
+    manifest.json): every row is checked first; any error and nothing is imported (the
+    refused attempt and its errors are recorded). Exit 0 imported, 1 refused."""
+    from billpay.ops.migration import import_directory
+
+    try:
+        with get_database(current_app).transaction() as db:
+            actor = _actor(db, username)
+            result = import_directory(db, actor, directory,
+                                      performed_by=username or getpass.getuser())
+    except BillpayError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+    elif result.ok:
+        counts = result.counts
+        click.echo(f"นำเข้าแล้ว (ชุดที่ {result.batch_id}): ใบแจ้ง {counts['bills']:,} "
+                   f"รายการในใบแจ้ง {counts['bill_items']:,} รายการชำระ {counts['payments']:,} "
+                   f"ใบเสร็จ {counts['receipts']:,}")
+    else:
+        click.echo(f"ไม่นำเข้า (ชุดที่ {result.batch_id}): พบข้อผิดพลาด {result.error_count:,} "
+                   "รายการ ไม่ได้บันทึกข้อมูลใด / refused, nothing imported", err=True)
+        for problem in result.problems:
+            click.echo(f"  {problem}", err=True)
+        if result.error_count > len(result.problems):
+            click.echo(f"  … และอีก {result.error_count - len(result.problems):,} รายการ",
+                       err=True)
+    if not result.ok:
+        sys.exit(1)
+
+
+@migrate_group.command("history")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+def migrate_history_command(limit):
+    """The latest import attempts: when, who, source, imported or refused."""
+    from billpay.ops.models import MigrationBatch
+
+    with get_database(current_app).transaction() as db:
+        for b in db.scalars(select(MigrationBatch).order_by(MigrationBatch.id.desc())
+                            .limit(limit)):
+            what = (f"นำเข้า {json.dumps(b.counts, ensure_ascii=False)}" if b.status == "imported"
+                    else f"ไม่นำเข้า: ผิดพลาด {b.error_count:,} รายการ")
+            click.echo(f"#{b.id} {thai_datetime(b.at)} โดย {b.performed_by} · {b.source} · {what}")
+
+
+@click.command("export")
+@with_appcontext
+@click.argument("directory", type=click.Path(file_okay=False, path_type=str))
+@click.option("--office", "office_code", help="only this office's bills, payments and receipts")
+def export_command(directory, office_code):
+    """Write bills, bill_items, payments and receipts (no trial data) to DIRECTORY in the
+    data-migration layout, with manifest.json: what `billpay migrate import` reads."""
+    from billpay.ops.migration import export_directory
+
+    try:
+        with get_database(current_app).transaction() as db:
+            result = export_directory(db, directory, office_code=office_code)
+    except BillpayError as exc:
+        _fail(exc)
+    click.echo(" ".join(f"{name} {count:,}" for name, count in result.counts.items())
+               + f" → {result.directory}")

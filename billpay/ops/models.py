@@ -1,5 +1,6 @@
 """What operations keep in the database: maintenance windows (ช่วงปิดปรับปรุงระบบ) and
-the settlement files queued during them, and the record of every trial purge.
+the settlement files queued during them, the record of every trial purge, every data
+migration batch, and the provinces' verification of migrated data.
 
 Windows and the queue live in the database, so every app server behind it sees the
 same window and none of them keeps state of its own that matters.
@@ -107,3 +108,68 @@ class TrialPurge(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON)  # files kept because mixed, …
 
     office: Mapped[Office | None] = relationship(lazy="joined")
+
+
+class MigrationStatus(StrEnum):
+    IMPORTED = "imported"  # every row stored
+    REFUSED = "refused"  # validation found errors: nothing stored but this record
+
+
+class MigrationBatch(Base):
+    """One run of ``billpay migrate import DIR`` (นำเข้าข้อมูลจากระบบเดิม): who, when, from
+    which directory and source system, the SHA-256 and row count of every file, and
+    either what it imported (``counts``) or, refused, every error found (file, line,
+    column, value, Thai reason; at most ``billpay.ops.migration.MAX_ERRORS``). Imported
+    bills, payments and receipts point at their batch (``migration_batch_id``)."""
+
+    __tablename__ = "migration_batches"
+    __table_args__ = (
+        CheckConstraint("status IN ('imported', 'refused')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    performed_by: Mapped[str] = mapped_column(String(200))  # --by, else the OS login
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    source: Mapped[str] = mapped_column(String(500))  # the directory read
+    source_system: Mapped[str] = mapped_column(String(200), default="")  # from manifest.json
+    status: Mapped[str] = mapped_column(String(10))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON)  # file → rows read / kind → stored
+    files: Mapped[dict[str, Any]] = mapped_column(JSON)  # file name → {"sha256", "rows"}
+    errors: Mapped[list[Any]] = mapped_column(JSON)  # refused: [{file, line, column, value, message, office}]
+    error_count: Mapped[int] = mapped_column(default=0)
+
+
+class VerificationStatus(StrEnum):
+    VERIFIED = "verified"  # ตรวจสอบแล้ว ถูกต้อง
+    CORRECTIONS = "corrections"  # ต้องแก้ไข: the note lists what
+
+
+VERIFICATION_LABELS_TH = {VerificationStatus.VERIFIED: "ตรวจสอบแล้ว ถูกต้อง",
+                          VerificationStatus.CORRECTIONS: "ต้องแก้ไข"}
+
+
+class MigrationVerification(Base):
+    """A province's verdict on one office's migrated data (ผลการตรวจสอบข้อมูลที่นำเข้า):
+    verified, or corrections listed in ``note``; the latest one per office, with who and
+    when (every verdict is also in the audit log)."""
+
+    __tablename__ = "migration_verifications"
+    __table_args__ = (
+        CheckConstraint("status IN ('verified', 'corrections')", name="status"),
+        CheckConstraint("status = 'verified' OR note <> ''", name="corrections_have_note"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(12))
+    note: Mapped[str] = mapped_column(String(2000), default="")
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    by_name: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    office: Mapped[Office] = relationship(lazy="joined")
+
+    @property
+    def status_label(self) -> str:
+        return VERIFICATION_LABELS_TH[VerificationStatus(self.status)]

@@ -38,6 +38,9 @@ class Payment(Base):
               sqlite_where=text("status = 'reversed'")),
         Index("ix_payments_trial_office", "office_id", postgresql_where=text("trial"),
               sqlite_where=text("trial")),
+        Index("ix_payments_migration_batch", "migration_batch_id",
+              postgresql_where=text("migration_batch_id IS NOT NULL"),
+              sqlite_where=text("migration_batch_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,5 +60,7 @@ class Payment(Base):
     reversed_at: Mapped[datetime | None]
     reversal_line_id: Mapped[int | None] = mapped_column(ForeignKey("bank_lines.id"), unique=True)
     trial: Mapped[bool] = mapped_column(default=False, server_default=false())  # as its bill's
+    # imported from an old system (billpay.ops.migration)
+    migration_batch_id: Mapped[int | None] = mapped_column(ForeignKey("migration_batches.id"))
 
     bill: Mapped[Bill] = relationship()

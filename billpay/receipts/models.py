@@ -73,6 +73,9 @@ class Receipt(Base):
               sqlite_where=text("status = 'cancelled'")),
         Index("ix_receipts_trial_office", "office_id", postgresql_where=text("trial"),
               sqlite_where=text("trial")),
+        Index("ix_receipts_migration_batch", "migration_batch_id",
+              postgresql_where=text("migration_batch_id IS NOT NULL"),
+              sqlite_where=text("migration_batch_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,6 +104,8 @@ class Receipt(Base):
     print_count: Mapped[int] = mapped_column(default=0)
     payment_reference: Mapped[str | None] = mapped_column(String(60))  # paper receipts
     trial: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # imported from an old system with its original number (billpay.ops.migration)
+    migration_batch_id: Mapped[int | None] = mapped_column(ForeignKey("migration_batches.id"))
 
     office: Mapped[Office] = relationship(lazy="joined", innerjoin=True)
     bill: Mapped[Bill | None] = relationship()

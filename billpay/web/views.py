@@ -74,6 +74,7 @@ def register_web(app: Flask) -> None:
     from billpay.accounts.views import register_accounts
     from billpay.audit.views import bp as audit_bp
     from billpay.bills.views import bp as bills_bp
+    from billpay.ops.migration_views import bp as migration_bp
     from billpay.receipts.views import bp as receipts_bp
     from billpay.reports.views import bp as reports_bp
     from billpay.settlement.views import bp as settlement_bp
@@ -85,6 +86,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(settlement_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(migration_bp)
     app.jinja_env.globals["error_for"] = error_for
     app.jinja_env.globals["Permission"] = Permission
 

@@ -204,6 +204,13 @@ EXPECTED: dict[str, Access] = {
     "reports.export": page(P.REPORT_READ, get=200, params={**REPORT, "ext": "ext"}),
     "api_reports.ReportJson": api(P.REPORT_READ, get=200, params=REPORT),
     "api_reports.ReportFile": api(P.REPORT_READ, get=200, params={**REPORT, "ext": "ext"}),
+    # -- data migration (issue 8): a province's report and sign-off are scoped ------------
+    "migration.board": page(P.MIGRATION_READ, get=200),
+    "migration.province": page(P.MIGRATION_READ, get=200, params={"province": "province"}),
+    "migration.province_export": page(P.MIGRATION_READ, get=200,
+                                      params={"province": "province", "ext": "ext"}),
+    "migration.verify": page(P.MIGRATION_VERIFY, post=422, params={"province": "province"}),
+    "migration.batch": page(P.MIGRATION_READ, get=404, params={"batch_id": "number"}),
     "api_settlement_files.SettlementFiles": pending_owner("settlement", P.SETTLEMENT_IMPORT,
                                                           api=True),
     # -- operations: probes and metrics (the test client comes from 127.0.0.1), the
