@@ -408,15 +408,22 @@ def statistics(db: Session, actor: Actor, *, fiscal_year_: int,
     months = fiscal_months(fiscal_year_)
     in_unit = unit.clause(MonthlyStat.office_id)
     in_year = and_(MonthlyStat.month >= months[0], MonthlyStat.month <= months[-1])
+    last_months = fiscal_months(fiscal_year_ - 1)
+    # Two scans of the monthly table: fee type × month over both years (the matrices and
+    # last year's trend), and this year per office (the units one level down, the top 10).
     cells = db.execute(
         select(MonthlyStat.fee_type_id, MonthlyStat.month, func.sum(MonthlyStat.paid_count),
                func.sum(MonthlyStat.reversed_count), func.sum(_net(MonthlyStat)))
-        .where(in_unit, in_year)
+        .where(in_unit, MonthlyStat.month >= last_months[0], MonthlyStat.month <= months[-1])
         .group_by(MonthlyStat.fee_type_id, MonthlyStat.month)).all()
     fee_types = {f.id: f for f in db.scalars(select(FeeType))}
     amounts: dict[int, dict[date, Decimal]] = defaultdict(dict)
     counts: dict[int, dict[date, int]] = defaultdict(dict)
+    last: dict[date, Decimal] = defaultdict(lambda: ZERO)
     for fee_type_id, month, paid_count, reversed_count, net in cells:
+        if month < months[0]:
+            last[month] += _money(net)
+            continue
         amounts[fee_type_id][month] = _money(net)
         counts[fee_type_id][month] = int(paid_count or 0) - int(reversed_count or 0)
     order = sorted(amounts, key=lambda fid: fee_types[fid].code)
@@ -440,34 +447,44 @@ def statistics(db: Session, actor: Actor, *, fiscal_year_: int,
                           Kind.MONEY, ZERO)
     count_table = matrix("จำนวนรายการ (สุทธิ) แยกตามประเภทค่าธรรมเนียมและเดือน", counts,
                          Kind.INT, 0)
-
-    # one level down: provinces of the nation, offices of a province
     tables = [amount_table, count_table]
+    this_year = amount_table.totals[2:14]
+    trend = Chart(f"แนวโน้มรายเดือน ปีงบประมาณ {fiscal_year_} เทียบกับ {fiscal_year_ - 1}",
+                  "columns", tuple(Bar(month_label(m), v) for m, v in zip(months, this_year,
+                                                                          strict=True)),
+                  compare=tuple(Bar(month_label(m), _money(last.get(m))) for m in last_months))
+    share = Chart("สัดส่วนตามประเภทค่าธรรมเนียม", "bars", tuple(sorted(
+        (Bar(f"{r[0]} {r[1]}", r[-1]) for r in amount_table.rows), key=lambda b: -b.value)))
+    charts = [trend, share]
+
     if unit.office is None:
-        if unit.province is None:
-            key = Office.province_code
-            names = _province_names(db)
-        else:
-            key = Office.code
-            names = {}
-        sub = db.execute(
-            select(key, func.sum(_net(MonthlyStat)),
+        per_office = db.execute(
+            select(MonthlyStat.office_id, func.sum(_net(MonthlyStat)),
                    func.sum(MonthlyStat.paid_count - MonthlyStat.reversed_count),
                    func.sum(MonthlyStat.issued_count))
-            .join(Office, Office.id == MonthlyStat.office_id)
-            .where(in_unit, in_year).group_by(key).order_by(key)).all()
-        offices = {o.code: o for o in db.scalars(select(Office).where(
-            Office.code.in_([row[0] for row in sub])))} if unit.province is not None else {}
+            .where(in_unit, in_year).group_by(MonthlyStat.office_id)).all()
+        offices = {o.id: o for o in db.scalars(select(Office).where(
+            Office.id.in_([row[0] for row in per_office])))} if per_office else {}
+        names = _province_names(db)
+        # one level down: provinces of the nation, offices of a province
+        groups: dict[str, list] = {}
+        for office_id, net, count, issued in per_office:
+            office = offices[office_id]
+            key = office.province_code if unit.province is None else office.code
+            entry = groups.setdefault(key, [office, ZERO, 0, 0])
+            entry[1] += _money(net)
+            entry[2] += int(count or 0)
+            entry[3] += int(issued or 0)
         rows, links = [], {}
-        for index, (code, net, count, issued) in enumerate(sub):
+        for index, code in enumerate(sorted(groups)):
+            office, net, count, issued = groups[code]
             if unit.province is None:
                 label = f"จังหวัด{names.get(code, code)}"
                 href = link(province_code=code) if link else None
             else:
-                office = offices[code]
                 label = office.display_name
                 href = link(office_code=code) if link else None
-            rows.append((code, label, int(issued or 0), int(count or 0), _money(net)))
+            rows.append((code, label, issued, count, net))
             if href:
                 links[index] = href
         title = "แยกตามจังหวัด" if unit.province is None else "แยกตามหน่วยงานในจังหวัด"
@@ -479,32 +496,12 @@ def statistics(db: Session, actor: Actor, *, fiscal_year_: int,
             rows, links=links,
             totals=("", "รวม", sum(r[2] for r in rows), sum(r[3] for r in rows),
                     sum((r[4] for r in rows), ZERO))))
-
-    # charts: the trend against last year, the share by fee type, the top offices
-    last_months = fiscal_months(fiscal_year_ - 1)
-    last = dict(db.execute(
-        select(MonthlyStat.month, func.sum(_net(MonthlyStat)))
-        .where(in_unit, MonthlyStat.month >= last_months[0], MonthlyStat.month <= last_months[-1])
-        .group_by(MonthlyStat.month)).all())
-    this_year = amount_table.totals[2:14]
-    trend = Chart(f"แนวโน้มรายเดือน ปีงบประมาณ {fiscal_year_} เทียบกับ {fiscal_year_ - 1}",
-                  "columns", tuple(Bar(month_label(m), v) for m, v in zip(months, this_year,
-                                                                          strict=True)),
-                  compare=tuple(Bar(month_label(m), _money(last.get(m))) for m in last_months))
-    share = Chart("สัดส่วนตามประเภทค่าธรรมเนียม", "bars", tuple(sorted(
-        (Bar(f"{r[0]} {r[1]}", r[-1]) for r in amount_table.rows), key=lambda b: -b.value)))
-    charts = [trend, share]
-    if unit.office is None:
-        top = db.execute(
-            select(Office.code, Office.name_th, Office.kind, func.sum(_net(MonthlyStat)).label("n"))
-            .join(Office, Office.id == MonthlyStat.office_id)
-            .where(in_unit, in_year)
-            .group_by(Office.code, Office.name_th, Office.kind)
-            .order_by(func.sum(_net(MonthlyStat)).desc()).limit(10)).all()
-        names = _province_names(db)
+        top = sorted(per_office, key=lambda row: (-_money(row[1]), offices[row[0]].code))[:10]
         charts.append(Chart("10 หน่วยงานที่จัดเก็บได้สูงสุด", "bars", tuple(
-            Bar(_office_label(code, name, kind, names), _money(n),
-                link(office_code=code) if link else None) for code, name, kind, n in top)))
+            Bar(_office_label(offices[office_id].code, offices[office_id].name_th,
+                              offices[office_id].kind, names), _money(net),
+                link(office_code=offices[office_id].code) if link else None)
+            for office_id, net, _count, _issued in top)))
     return Report(
         "statistics", "สถิติการจัดเก็บค่าธรรมเนียม",
         [("ขอบเขต", unit.label), ("ปีงบประมาณ", str(fiscal_year_))],
