@@ -324,7 +324,9 @@ def main() -> None:
                         help="measure an existing bench database without loading")
     args = parser.parse_args()
     url = database_url(args.admin_url, fresh=not args.reuse)
-    if not args.reuse:
+    if args.reuse:
+        migrate.upgrade(url)  # a database loaded by an older version: bring it to head
+    else:
         load(url, args.bills)
     measure(url)
 
