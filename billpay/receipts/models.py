@@ -68,6 +68,7 @@ class Receipt(Base):
         Index("uq_receipts_valid_payment", "payment_id", unique=True,
               postgresql_where=text("status = 'valid'"), sqlite_where=text("status = 'valid'")),
         Index("ix_receipts_office_year", "office_id", "fiscal_year", "issued_at"),
+        Index("ix_receipts_payment", "payment_id"),  # a payment's receipts, any status
         Index("ix_receipts_office_cancelled", "office_id", "cancelled_at",
               postgresql_where=text("status = 'cancelled'"),
               sqlite_where=text("status = 'cancelled'")),

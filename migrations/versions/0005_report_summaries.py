@@ -80,6 +80,7 @@ def upgrade() -> None:
     op.create_index('ix_payments_office_reversed', 'payments', ['office_id'],
                     postgresql_where=sa.text("status = 'reversed'"),
                     sqlite_where=sa.text("status = 'reversed'"))
+    op.create_index('ix_receipts_payment', 'receipts', ['payment_id'])
     op.create_index('ix_receipts_office_cancelled', 'receipts', ['office_id', 'cancelled_at'],
                     postgresql_where=sa.text("status = 'cancelled'"),
                     sqlite_where=sa.text("status = 'cancelled'"))
@@ -87,6 +88,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index('ix_receipts_office_cancelled', table_name='receipts')
+    op.drop_index('ix_receipts_payment', table_name='receipts')
     op.drop_index('ix_payments_office_reversed', table_name='payments')
     op.drop_index('ix_bills_office_cancelled', table_name='bills')
     op.drop_index('ix_bank_lines_office_paid', table_name='bank_lines')
