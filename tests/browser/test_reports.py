@@ -71,14 +71,14 @@ def test_statistics_drill_down_and_excel(page, live_server, finance_user):
     tab.locator("#nav-reports").click()
     tab.wait_for_url(re.compile(r"/reports/$"))
     expect(tab.locator("#report-list")).to_contain_text("สถิติการจัดเก็บค่าธรรมเนียม")
-    page.shot("40-reports-index")
+    page.shot("80-reports-index")
 
     tab.locator("#report-statistics").click()
     tab.wait_for_url(re.compile(r"/reports/statistics$"))
     expect(tab.locator("h1")).to_have_text("สถิติการจัดเก็บค่าธรรมเนียม")
     expect(tab.locator("svg.chart")).to_have_count(3)
     assert_sarabun_loaded(tab)
-    page.shot("41-statistics-nation", full_page=True)
+    page.shot("81-statistics-nation", full_page=True)
 
     # nation → Phitsanulok (65) → Mueang Phitsanulok (6501)
     tab.locator("#table-3").get_by_role("link", name="จังหวัดพิษณุโลก", exact=True).click()
@@ -86,12 +86,12 @@ def test_statistics_drill_down_and_excel(page, live_server, finance_user):
     expect(tab.locator("#report-head")).to_contain_text("จังหวัดพิษณุโลก")
     province_table = tab.locator("#table-3")
     expect(province_table.locator("tfoot")).to_contain_text(f"{total:,.2f}")
-    page.shot("42-statistics-province", full_page=True)
+    page.shot("82-statistics-province", full_page=True)
     province_table.get_by_role("link", name=re.compile("เมืองพิษณุโลก")).click()
     tab.wait_for_url(re.compile(r"office=6501"))
     amounts = tab.locator("#table-1")
     expect(amounts.locator("tfoot")).to_contain_text(f"{total:,.2f}")
-    page.shot("43-statistics-office", full_page=True)
+    page.shot("83-statistics-office", full_page=True)
 
     with tab.expect_download() as download_info:
         tab.locator("#export-xlsx").click()
@@ -108,7 +108,7 @@ def test_statistics_drill_down_and_excel(page, live_server, finance_user):
     # a bad date is explained on its field, in Thai
     tab.goto("/reports/remittance?from=31/02/2569")
     expect(tab.locator("#err-from")).to_be_visible()
-    page.shot("44-report-bad-date")
+    page.shot("84-report-bad-date")
     # a link that turns into a download shows up as an aborted navigation
     errors = unexpected_errors(page, re.compile(r"\.xlsx\?[^ ]* net::ERR_ABORTED"))
     assert errors == [], "\n".join(errors)
@@ -128,6 +128,6 @@ def test_executive_dashboard(page, live_server):
 
     expect(tab.locator("#report-head")).to_contain_text(str(fiscal_year(bangkok_date(utcnow()))))
     expect(tab.locator("#table-2")).to_contain_text("ภาคเหนือ")
-    page.shot("45-dashboard", full_page=True)
+    page.shot("85-dashboard", full_page=True)
     errors = unexpected_errors(page)
     assert errors == [], "\n".join(errors)
