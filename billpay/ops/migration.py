@@ -18,7 +18,9 @@ Otherwise it stores every row in the caller's transaction (``insert_rows``: COPY
 PostgreSQL), marks them with the batch, advances the counters past the highest imported
 number (bills: series ``bill``, receipts: series ``receipt``, per office and fiscal
 year), adds the rows to the report summaries (``stats.record``) and records
-``migration.import`` in the audit log. It flushes; the caller commits.
+``migration.import`` in the audit log. It flushes; the caller commits. ``bank`` payments
+point at stand-in settlement lines, one per payment, in one stand-in settlement file per
+batch (source ``migration``; ``_stand_in_lines``): a bank payment always has its line.
 
 ``export_directory`` writes the same layout from the database (no trial data), in a fixed
 order and with fixed formats, so export → import into an empty database → export gives
@@ -56,12 +58,15 @@ from billpay.ops.models import MigrationBatch, MigrationStatus
 from billpay.payments.models import Payment, PaymentMethod, PaymentStatus
 from billpay.receipts.models import CancelKind, Receipt, ReceiptSeries, ReceiptStatus
 from billpay.reports import stats
-from billpay.thaidate import BANGKOK, day_start
+from billpay.settlement.models import BankLine, LineOutcome, SettlementBatch, SettlementFile
+from billpay.thaidate import BANGKOK, bangkok_date, day_start
 
 FORMAT = "billpay-migration/1"
 MAX_ERRORS = 1000
 BILL_SERIES = "bill"  # as billpay.bills.services.BILL_SERIES
 RECEIPT_SERIES = "receipt"  # as billpay.receipts.services.COUNTER_SERIES
+#: settlement_files.source of the stand-in file holding a batch's bank payments' lines
+SETTLEMENT_SOURCE = "migration"
 
 #: the tables of the layout and their columns, in the order the export writes them
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -314,6 +319,7 @@ class SourceFile:
     name: str  # as found: bills.csv or bills.xlsx
     sha256: str
     rows: list[Row]
+    size: int = 0  # bytes
 
 
 def read_table(directory: Path, table: str, problems: Problems) -> SourceFile | None:
@@ -349,7 +355,7 @@ def read_table(directory: Path, table: str, problems: Problems) -> SourceFile | 
             if len(set(heading)) != len(heading):
                 problems.add(path.name, line, "", "", "แถวหัวตารางมีชื่อคอลัมน์ซ้ำ")
             if missing or extra or len(set(heading)) != len(heading):
-                return SourceFile(path.name, _sha256(data), [])
+                return SourceFile(path.name, _sha256(data), [], len(data))
             continue
         if not any(cells):
             continue
@@ -361,7 +367,7 @@ def read_table(directory: Path, table: str, problems: Problems) -> SourceFile | 
         rows.append(Row(path.name, line, dict(zip(heading, cells, strict=False)), problems))
     if heading is None:
         problems.add(path.name, 1, "", "", "ไฟล์ว่าง ไม่มีแถวหัวตาราง")
-    return SourceFile(path.name, _sha256(data), rows)
+    return SourceFile(path.name, _sha256(data), rows, len(data))
 
 
 def _check_manifest(directory: Path, files: dict[str, SourceFile],
@@ -434,6 +440,7 @@ class Plan:
     receipts: list[dict[str, Any]]  # with "_payment_key", "_replaces"
     files: dict[str, dict[str, Any]]
     source_system: str
+    payments_file: SourceFile | None = None  # for the stand-in settlement file
 
 
 def _offices(db: Session) -> dict[str, Office]:
@@ -468,7 +475,8 @@ def check_directory(db: Session, directory: Path,
         return None, files
     return Plan(bills=list(bills.values()), payments=list(payments.values()),
                 receipts=receipts, files=summary,
-                source_system=str(manifest.get("source_system", ""))[:200]), files
+                source_system=str(manifest.get("source_system", ""))[:200],
+                payments_file=files.get("payments")), files
 
 
 def _office_of(row: Row, column: str, offices: dict[str, Office]) -> Office | None:
@@ -682,9 +690,6 @@ def _check_payments(db: Session, source: SourceFile | None, bills: dict[str, New
         number = row.integer("payment_no", 1, 999)
         method = row.choice("method", [PaymentMethod.CASH, PaymentMethod.TRANSFER,
                                        PaymentMethod.BANK])
-        if method == PaymentMethod.BANK:
-            row.fail("method", "รายการชำระผ่านธนาคาร (bank) นำเข้าได้เฉพาะพร้อมไฟล์ธนาคาร: "
-                               "ใช้ transfer พร้อม bank_code และ bank_reference")
         amount = row.money("amount")
         paid_at = row.moment("paid_at")
         recorded_at = row.moment("recorded_at")
@@ -698,6 +703,8 @@ def _check_payments(db: Session, source: SourceFile | None, bills: dict[str, New
         if bank_code and not (len(bank_code) == 3 and bank_code.isascii() and bank_code.isdigit()):
             row.fail("bank_code", "รหัสธนาคารต้องเป็นตัวเลข 3 หลัก")
             bank_code = ""
+        elif not bank_code and method == PaymentMethod.BANK:
+            row.fail("bank_code", "รายการชำระผ่านธนาคาร (bank) ต้องระบุรหัสธนาคาร")
         values = dict(method=method, amount=amount, paid_at=paid_at,
                       recorded_at=recorded_at or paid_at, channel=row.text("channel", 10) or "",
                       bank_code=bank_code or None, branch=row.text("branch", 4),
@@ -902,7 +909,7 @@ def import_directory(db: Session, actor: Actor | None, directory: str | Path, *,
               after={"source": batch.source, "errors": problems.total,
                      "first": str(problems.items[0]) if problems.items else None}, at=now)
         return ImportResult(batch.id, batch.status, batch.counts, problems.items, problems.total)
-    counts = _store(db, plan, batch.id, now)
+    counts = _store(db, plan, batch.id, now, user_id=batch.user_id)
     batch.counts = counts
     db.flush()
     audit(db, actor, "migration.import", object_type="migration_batch", object_id=batch.id,
@@ -938,7 +945,8 @@ def _expired_at(due: date) -> datetime:
     return day_start(due + timedelta(days=1))
 
 
-def _store(db: Session, plan: Plan, batch_id: int, now: datetime) -> dict[str, int]:
+def _store(db: Session, plan: Plan, batch_id: int, now: datetime, *,
+           user_id: int | None = None) -> dict[str, int]:
     # bills: counters first, so bills without a billpay Ref1 get numbers after the imported ones
     highest: dict[tuple[int, int], int] = defaultdict(int)
     for bill in plan.bills:
@@ -1013,16 +1021,19 @@ def _store(db: Session, plan: Plan, batch_id: int, now: datetime) -> dict[str, i
     stored_bills = {p["_bill"].bill_id for p in plan.payments if p["_bill"].bill_id}
     if stored_bills:
         lines_of.update(stats.lines_for(db, stored_bills))
-    payment_rows = []
     for p in plan.payments:
         bill_ref: BillRef = p["_bill"]
-        bill_id = bill_ref.bill_id or id_of[bill_ref.new.key]
-        p["bill_id"] = bill_id
+        p["bill_id"] = bill_ref.bill_id or id_of[bill_ref.new.key]
+    line_of = _stand_in_lines(db, plan, batch_id, now, user_id)
+    payment_rows = []
+    for p in plan.payments:
+        bill_id = p["bill_id"]
         payment_rows.append(dict(
-            bill_id=bill_id, office_id=bill_ref.office_id, method=p["method"],
+            bill_id=bill_id, office_id=p["_bill"].office_id, method=p["method"],
             amount=p["amount"], paid_at=p["paid_at"], channel=p["channel"],
             bank_code=p["bank_code"], branch=p["branch"], bank_reference=p["bank_reference"],
-            bank_line_id=None, status=p["status"], recorded_at=p["recorded_at"],
+            bank_line_id=line_of.get(p["_key"]), status=p["status"],
+            recorded_at=p["recorded_at"],
             recorded_by_id=None, reversed_at=p["reversed_at"], reversal_line_id=None,
             trial=False, migration_batch_id=batch_id))
         lines = lines_of.get(bill_id)
@@ -1068,6 +1079,77 @@ def _store(db: Session, plan: Plan, batch_id: int, now: datetime) -> dict[str, i
     stats.record(db, events)
     return {"bills": len(bill_rows), "bill_items": len(item_rows), "payments": len(payment_rows),
             "receipts": len(receipt_rows)}
+
+
+def _row_bytes(table: str, row: Row) -> bytes:
+    """A row as read, written back as one CSV line in the layout's column order."""
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerow([row.raw(c) for c in COLUMNS[table]])
+    return out.getvalue().encode("utf-8")
+
+
+def _stand_in_lines(db: Session, plan: Plan, batch_id: int, now: datetime,
+                    user_id: int | None) -> dict[tuple, int]:
+    """The settlement lines the batch's ``bank`` payments point at (``bank_line_id`` is
+    required of a bank payment): one stand-in ``SettlementFile`` (source ``migration``,
+    SHA-256 derived from the batch and its payments file, so unique) with one batch, and
+    one matched credit line per bank payment carrying the payment's bank, branch, channel,
+    time and amount and its bill's Ref1, Ref2 and office, so the daily report ties and the
+    file reconciles. ``raw`` is the payments row as read. Returns line ids by payment key."""
+    bank = [p for p in plan.payments if p["method"] == PaymentMethod.BANK]
+    if not bank:
+        return {}
+    source = plan.payments_file
+    assert source is not None
+    bill_facts: dict[int, tuple[str, str, str, str]] = {}  # Ref1, Ref2, biller, payer
+    for p in bank:
+        new = p["_bill"].new
+        if new is not None:
+            v = new.values
+            bill_facts[p["bill_id"]] = (new.ref1, make_ref2(v["due_date"]), v["biller_id"],
+                                        v["payer_name"] or "")
+    for chunk in _chunks(sorted({p["bill_id"] for p in bank} - set(bill_facts))):
+        for bill_id, *facts in db.execute(
+                select(Bill.id, Bill.ref1, Bill.ref2, Bill.biller_id, Bill.payer_name)
+                .where(Bill.id.in_(chunk))):
+            bill_facts[bill_id] = tuple(facts)
+    codes = {p["bank_code"] for p in bank}
+    bank_code = codes.pop() if len(codes) == 1 else "000"  # several banks
+    total = sum((p["amount"] for p in bank), Decimal("0.00"))
+    effective = bangkok_date(max(p["paid_at"] for p in bank))
+    record = SettlementFile(
+        filename=f"migration-{batch_id}/{source.name}", sha256=_sha256(
+            f"{SETTLEMENT_SOURCE}:{batch_id}:{source.sha256}".encode()),
+        size=source.size, source=SETTLEMENT_SOURCE, bank_code=bank_code,
+        effective_date=effective, imported_at=now, imported_by_id=user_id,
+        line_count=len(source.rows) + 1, detail_count=len(bank), matched_count=len(bank),
+        matched_amount=total)
+    db.add(record)
+    db.flush()
+    batch = SettlementBatch(
+        file_id=record.id, header_line=1, trailer_line=max(p["_row"].line for p in bank) + 1,
+        bank_code=bank_code, account="", company_name="นำเข้าจากระบบเดิม",
+        effective_date=effective, service_code="", variant=SETTLEMENT_SOURCE,
+        detail_count=len(bank), credit_count=len(bank), credit_amount=total, debit_count=0,
+        debit_amount=Decimal("0.00"), commission_count=None, commission_amount=None)
+    db.add(batch)
+    db.flush()
+    rows = []
+    for seq, p in enumerate(bank, start=1):
+        ref1, ref2, biller_id, payer = bill_facts[p["bill_id"]]
+        row: Row = p["_row"]
+        rows.append(dict(
+            file_id=record.id, batch_id=batch.id, line_no=row.line, seq=seq,
+            fingerprint=_sha256(f"{SETTLEMENT_SOURCE}:{batch_id}:{row.line}".encode()),
+            bank_code=p["bank_code"], account="", paid_at=p["paid_at"],
+            customer_name=payer[:50], ref1_raw=ref1, ref1=ref1, ref2=ref2, ref3="",
+            branch=p["branch"] or "", teller="", kind="C", txn_code=p["channel"][:3],
+            cheque_no="", amount=p["amount"], cheque_bank="", payer_bank=None,
+            biller_id=biller_id, raw=_row_bytes("payments", row),
+            outcome=LineOutcome.MATCHED.value, bill_id=p["bill_id"],
+            office_id=p["_bill"].office_id, trial=False))
+    ids = insert_rows(db, BankLine, rows, return_ids=True)
+    return {p["_key"]: line_id for p, line_id in zip(bank, ids, strict=True)}
 
 
 # -- exporting ------------------------------------------------------------------------------

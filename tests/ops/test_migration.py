@@ -1,13 +1,14 @@
 """Data migration (``billpay migrate import``, ``billpay export``): all or nothing with every
 error named by file, line, column and value; counters continue after the imported
-numbers; reports include the migrated money; export → fresh database → import → export
-gives the same files, byte for byte."""
+numbers; reports include the migrated money; bank payments get stand-in settlement lines;
+export → fresh database → import → export gives the same files, byte for byte."""
 
 from __future__ import annotations
 
 import csv
 import json
 import shutil
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -31,8 +32,12 @@ from billpay.receipts.models import Receipt
 from billpay.reports import services as reports
 from billpay.reports import stats
 from billpay.reports.models import DailyStat
+from billpay.settlement import reconcile
+from billpay.settlement.models import BankLine, SettlementFile
+from billpay.settlement.services import import_settlement_file
 from billpay.thaidate import bangkok_date
 from tests.ops import migration_data
+from tests.settlement.factory import pay, reverse, settlement_file
 from tests.support import drop_postgres_database, fresh_database_url, make_app, prepare_database
 
 CONFIG = bills.BillingConfig(biller_ids={"state": "099999999999100",
@@ -118,6 +123,59 @@ def test_reports_include_the_migrated_money(db, tmp_path):
     stats.rebuild(db)
     rebuilt = sorted(tuple(r) for r in db.execute(select(DailyStat.__table__)).all())
     assert [r[1:] for r in kept] == [r[1:] for r in rebuilt]
+
+
+def _with_bank_payments(tables):
+    """Two of the layout's cash payments of 5001 made bank payments (one bank, two
+    branches), as the old system received them through a bank."""
+    for index, branch in ((0, "0101"), (3, "0202")):
+        tables["payments"][index].update(method="bank", bank_code="006", branch=branch,
+                                         channel="CSH", bank_reference=f"{branch}/0001/{index}")
+    return tables
+
+
+def test_bank_payments_are_imported_with_their_bank_lines(db, tmp_path):
+    tables = _with_bank_payments(migration_data.layout())
+    result = run_import(db, migration_data.write(tmp_path / "old", tables))
+    assert result.ok, [str(p) for p in result.problems]
+    banked = db.scalars(select(Payment).where(Payment.migration_batch_id == result.batch_id,
+                                              Payment.method == "bank")
+                        .order_by(Payment.amount)).all()
+    assert [p.amount for p in banked] == [Decimal("150.00"), Decimal("300.00")]
+    files = db.scalars(select(SettlementFile).where(SettlementFile.source == "migration")).all()
+    assert len(files) == 1
+    stand_in = files[0]
+    assert (stand_in.detail_count, stand_in.matched_count, stand_in.matched_amount,
+            stand_in.bank_code) == (2, 2, Decimal("450.00"), "006")
+    for payment in banked:
+        line = db.get(BankLine, payment.bank_line_id)
+        bill = db.get(Bill, payment.bill_id)
+        assert (line.file_id, line.kind, line.outcome, line.trial) == (
+            stand_in.id, "C", "matched", False)
+        assert (line.bill_id, line.office_id, line.ref1, line.ref2) == (
+            bill.id, bill.office_id, bill.ref1, bill.ref2)
+        assert (line.amount, line.paid_at, line.bank_code, line.branch) == (
+            payment.amount, payment.paid_at, "006", payment.branch)
+        assert bill.ref1.encode() in line.raw and len(line.fingerprint) == 64
+    # the office's day ties: every bank line is a bank payment; the stand-in file reconciles
+    finance = Actor(role=Role.FINANCE, name="การเงิน")
+    day = bangkok_date(banked[0].paid_at)
+    report = reports.daily_collection(db, finance, day=day, office_code="5001")
+    assert report.checks and all(ok for _label, ok in report.checks), report.checks
+    tie = report.tables[-1]
+    assert tie.rows[0][1:] == tie.rows[1][1:] == (2, Decimal("450.00"))
+    assert reconcile.file_reconciliation(db, finance, stand_in.id).ok
+
+
+def test_a_bank_payment_needs_its_bank_code(db, tmp_path):
+    tables = migration_data.layout()
+    tables["payments"][0]["method"] = "bank"
+    before = stored(db)
+    result = run_import(db, migration_data.write(tmp_path / "old", tables))
+    assert not result.ok and stored(db) == before
+    assert [(p.file, p.line, p.column) for p in result.problems] == [
+        ("payments.csv", 2, "bank_code")]
+    assert "รหัสธนาคาร" in result.problems[0].message
 
 
 # -- refused whole ---------------------------------------------------------------------------
@@ -239,8 +297,9 @@ def fresh_app(backend, tmp_path):
 
 
 def _billpay_activity(db, make_user):
-    """Bills issued, paid at the counter, cancelled, a receipt cancelled and replaced, on
-    two offices; and a trial bill (left out of the export)."""
+    """Bills issued, paid at the counter, cancelled, a receipt cancelled and replaced, paid
+    through the bank (a settlement file, with a reversal), on two offices; and a trial bill
+    (left out of the export)."""
     clerk = Actor.for_user(make_user(Role.CLERK, "5001", username="rt-clerk"))
     head = Actor.for_user(make_user(Role.OFFICE_HEAD, "5001", username="rt-head"))
     clerk2 = Actor.for_user(make_user(Role.CLERK, "5002", username="rt-clerk2"))
@@ -261,6 +320,17 @@ def _billpay_activity(db, make_user):
     cancelled = issue(clerk, ("HT01", 1, "10"))
     bills.cancel_bill(db, clerk, cancelled.ref1, "ออกซ้ำ")
     issue(clerk2, ("HT01", 1, "75"))
+    banked = [issue(clerk, ("HT01", 1, "250")), issue(clerk2, ("FA01", 1, None)),
+              issue(clerk, ("HT01", 2, "20"))]
+    paid_at = utcnow().replace(microsecond=0) - timedelta(minutes=5)
+    import_settlement_file(db, None, settlement_file(*(
+        replace(spec, paid_at=paid_at + timedelta(seconds=n)) for n, spec in enumerate([
+            pay(banked[0].ref1, banked[0].total, branch="0101"),
+            pay(banked[1].ref1, banked[1].total, branch="0202", teller="0007"),
+            pay(banked[2].ref1, banked[2].total),
+            reverse(banked[2].ref1, banked[2].total)])), day=bangkok_date(paid_at)),
+        "ktb-roundtrip.txt")
+    db.expire_all()  # the import updates bills in bulk, past the session's objects
     db.scalar(select(Office).where(Office.code == "5002")).trial = True
     issue(clerk2, ("HT01", 1, "1"))  # trial: not exported
     db.flush()
@@ -272,10 +342,23 @@ def test_round_trip_export_import_export_is_byte_identical(db, app, tmp_path, ma
         _billpay_activity(db, make_user)
     first = tmp_path / "first"
     result = export_directory(db, first)
-    assert result.counts["bills"] == 5 and result.counts["receipts"] == 4
+    assert result.counts["bills"] == 8 and result.counts["payments"] == 6
+    assert (first / "payments.csv").read_text("utf-8").count(",bank,") == 3
     with get_database(fresh_app).transaction() as fresh:
         imported = run_import(fresh, first)
         assert imported.ok, [str(p) for p in imported.problems]
+        # the bank payments point at stand-in lines; the days tie in the new database
+        lines = fresh.execute(select(Payment, BankLine).join(
+            BankLine, BankLine.id == Payment.bank_line_id)).all()
+        assert len(lines) == 3
+        assert all((line.amount, line.paid_at, line.office_id) ==
+                   (payment.amount, payment.paid_at, payment.office_id)
+                   for payment, line in lines)
+        finance = Actor(role=Role.FINANCE, name="การเงิน")
+        for office in fresh.scalars(select(Office).where(Office.code.in_(("5001", "5002")))):
+            report = reports.daily_collection(fresh, finance, day=bangkok_date(lines[0][0].paid_at),
+                                              office_code=office.code)
+            assert all(ok for _label, ok in report.checks), (office.code, report.checks)
     second = tmp_path / "second"
     with get_database(fresh_app).transaction() as fresh:
         export_directory(fresh, second)
