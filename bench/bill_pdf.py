@@ -18,7 +18,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# the repository instead of bench/ (whose http.py would shadow the standard library)
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from billpay import migrate  # noqa: E402
 from billpay.accounts.permissions import Actor  # noqa: E402

@@ -24,7 +24,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# the repository instead of bench/ (whose http.py would shadow the standard library)
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402

@@ -68,6 +68,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     settings = load_config(config)
     _check_production(settings)
+    from billpay.ops.logs import configure_logging
+
+    configure_logging(settings)
     if not settings.get("DATABASE_URL"):
         os.makedirs(app.instance_path, exist_ok=True)
         settings["DATABASE_URL"] = default_database_url(app.instance_path)
@@ -114,7 +117,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def _request_id():
-        g.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        g.request_id = request.headers.get("X-Request-ID", "")[:128] or uuid.uuid4().hex
+
+    from billpay.ops import web as ops_web
+
+    ops_web.init_app(app)  # maintenance windows, the request log line, request metrics
 
     @app.after_request
     def _security_headers(response):
@@ -170,9 +177,11 @@ def _init_login(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from billpay.api.views import register_api
+    from billpay.ops.views import bp as ops_bp
     from billpay.web.views import register_web
 
     register_web(app)
+    app.register_blueprint(ops_bp)
     register_api(app)
 
 

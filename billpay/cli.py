@@ -211,13 +211,15 @@ def register_commands(app: Flask) -> None:
     from billpay.accounts.cli import COMMANDS as account_commands
     from billpay.audit.cli import audit_group
     from billpay.ops.cli import offices_group, trial_group
+    from billpay.ops.maintenance_cli import config_reference, maintenance_group
     from billpay.reports.cli import reports_group
     from billpay.settlement.cli import settlement_group
 
     for command in account_commands:
         users_group.add_command(command)
     for command in (db_group, seed, users_group, tokens_group, bills_group, demo, audit_group,
-                    settlement_group, reports_group, trial_group, offices_group):
+                    settlement_group, reports_group, trial_group, offices_group,
+                    maintenance_group, config_reference):
         app.cli.add_command(command)
 
 

@@ -21,26 +21,33 @@ class Setting:
     default: Any
     help: str
     kind: type = str
+    shown_default: str | None = None  # how the README shows a default that is computed
 
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("ENV", "development", "development or production; production refuses default secrets"),
     Setting("DATABASE_URL", None, "SQLAlchemy URL; default: SQLite file in the instance folder. "
-            "Production: postgresql+psycopg://user:pass@host/db"),
-    Setting("SECRET_KEY", DEFAULT_SECRET_KEY, "signs sessions and CSRF tokens; required in production"),
+            "Production: postgresql+psycopg://user:pass@host/db",
+            shown_default="SQLite file `instance/billpay.sqlite3`"),
+    Setting("SECRET_KEY", DEFAULT_SECRET_KEY, "signs sessions and CSRF tokens; required in "
+            "production (32+ random characters)", shown_default="a development value"),
+    Setting("INSTANCE_PATH", None, "where the default SQLite file lives",
+            shown_default="`./instance`"),
     Setting("TIMEZONE", "Asia/Bangkok", "time zone for what people see and for day cuts"),
     Setting("AGENCY_NAME", "กรมการปกครอง", "agency name printed on bills and receipts"),
     Setting("BILLER_ID", "099999999999100",
             "15-digit biller ID (13-digit tax ID + 2-digit suffix) for all revenue types; "
             "the default is a demo value that passes the checksum: set the real one"),
-    Setting("BILLER_ID_STATE", None, "biller ID for รายได้แผ่นดิน (state revenue) if it differs"),
-    Setting("BILLER_ID_OFF_BUDGET", None, "biller ID for เงินนอกงบประมาณ (off-budget) if it differs"),
+    Setting("BILLER_ID_STATE", None, "biller ID for รายได้แผ่นดิน (state revenue) if it differs",
+            shown_default="`BILLPAY_BILLER_ID`"),
+    Setting("BILLER_ID_OFF_BUDGET", None, "biller ID for เงินนอกงบประมาณ (off-budget) if it "
+            "differs", shown_default="`BILLPAY_BILLER_ID`"),
     Setting("BILL_DUE_DAYS", 30, "default days from issue to due date", int),
     Setting("SQL_ECHO", False, "log every SQL statement", bool),
     Setting("PUBLIC_URL", "http://127.0.0.1:5000",
             "the address people reach billpay at; receipt QR codes link to PUBLIC_URL/verify/…"),
     Setting("RECEIPT_SIGNING_KEY", None,
-            "HMAC key for the receipt QR signature (default: derived from SECRET_KEY)"),
+            "HMAC key for the receipt QR signature", shown_default="derived from SECRET_KEY"),
     Setting("RECEIPT_BOOK_SIZE", 100, "receipt numbers per book (เล่ม)", int),
     Setting("TRIAL", False,
             "trial period (ทดลองใช้งาน) for the whole deployment: every office whose go-live "
@@ -62,7 +69,41 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOCKOUT_THRESHOLD", 10, "consecutive failed sign-ins that lock an account", int),
     Setting("LOCKOUT_MAX_MINUTES", 60,
             "longest lock; locks last 1, 2, 4 … minutes up to this", int),
+    # operations (issue 8)
+    Setting("MAINTENANCE_NOTICE_HOURS", 24,
+            "every page shows the banner of a maintenance window from this many hours "
+            "before it starts", int),
+    Setting("SETTLEMENT_QUEUE_DRAIN", "background",
+            "who imports the settlement files queued during a maintenance window once it "
+            "has ended, besides `billpay maintenance end` and `billpay settlement watch`: "
+            "background (a thread of the first app worker that notices), inline (inside "
+            "that request; tests) or off"),
+    Setting("LOG_FORMAT", "text",
+            "text, or json: one JSON object per line, with one line per request (method, "
+            "path, status, duration_ms, request_id, user_id)"),
+    Setting("LOG_LEVEL", "INFO", "level of the billpay loggers (DEBUG, INFO, WARNING …)"),
+    Setting("METRICS_TOKEN", "",
+            "bearer token that /metrics requires; empty: /metrics answers only requests "
+            "from the same machine (127.0.0.1 or ::1) that came through no proxy"),
 )
+
+
+def reference_table() -> str:
+    """The README's configuration reference (Markdown), made from ``SETTINGS``:
+    ``billpay config-reference`` prints it and a test keeps README.md equal to it."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for s in SETTINGS:
+        if s.shown_default is not None:
+            default = s.shown_default
+        elif s.default in (None, ""):
+            default = "empty"
+        elif isinstance(s.default, bool):
+            default = f"`{str(s.default).lower()}`"
+        else:
+            default = f"`{s.default}`"
+        meaning = s.help.replace("|", "\\|")
+        lines.append(f"| `BILLPAY_{s.name}` | {default} | {meaning} |")
+    return "\n".join(lines) + "\n"
 
 
 def _coerce(setting: Setting, raw: str) -> Any:

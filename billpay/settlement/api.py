@@ -4,6 +4,10 @@ The file comes as a multipart upload (field ``file``) or as the raw request body
 (``Content-Type: application/octet-stream`` with its name in ``X-Filename``, which may
 be percent-encoded UTF-8). It is imported in the request's transaction by the same
 service as ``billpay settlement import``.
+
+During a maintenance window (and afterwards, while files queued during it still wait,
+so that files are imported in the order they arrived) a well-formed file is not
+imported but queued: 202 Accepted with its queue id (``billpay.ops``).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import shutil
 import tempfile
 from urllib.parse import unquote
 
-from flask import request
+from flask import jsonify, request
 from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import Schema, fields
@@ -20,9 +24,10 @@ from marshmallow import Schema, fields
 from billpay.accounts.permissions import Permission
 from billpay.api.auth import current_actor
 from billpay.api.views import ApiBlueprint
-from billpay.db import session
+from billpay.db import session, utcnow
 from billpay.errors import Invalid
-from billpay.settlement.services import import_settlement_file
+from billpay.settlement.parser import SettlementFileError, validate_settlement
+from billpay.settlement.services import FileRefused, import_settlement_file
 
 SPOOL_BYTES = 16 * 1024 * 1024  # a raw body larger than this is spooled to a temporary file
 
@@ -55,6 +60,18 @@ class ImportReportOut(Schema):
     debit_amount = fields.String()
     imported_at = fields.String(allow_none=True)
     message = fields.String(metadata={"description": "the result in Thai"})
+
+
+class QueuedOut(Schema):
+    """A file kept for import after the maintenance window."""
+
+    queue_id = fields.Integer()
+    status = fields.String(metadata={"enum": ["queued"]})
+    filename = fields.String()
+    sha256 = fields.String()
+    size = fields.Integer()
+    received_at = fields.String()
+    message = fields.String(metadata={"description": "in Thai"})
 
 
 REQUEST_BODY = {
@@ -120,6 +137,10 @@ class SettlementFiles(MethodView):
                                        description="Already imported (same SHA-256): status "
                                                    "duplicate_file, nothing recorded")
     @settlement_files_blp.alt_response(
+        202, schema=QueuedOut, success=True,
+        description="A maintenance window is on (or files queued during one still wait): "
+                    "the file was checked and queued, and is imported after the window")
+    @settlement_files_blp.alt_response(
         422, schema="Error", example=REFUSED_EXAMPLE,
         description="Refused as a whole, nothing recorded: errors names the file, line, "
                     "field and value")
@@ -134,9 +155,39 @@ class SettlementFiles(MethodView):
         filename, stream = _uploaded_file()
         db = session()
         try:
+            from billpay.ops.web import maintenance
+
+            state = maintenance()
+            if state is not None and (state.current is not None or state.queued):
+                return _queue(db, actor, stream, filename, state)
             report = import_settlement_file(db, actor, stream, filename, origin="api")
             db.commit()
         finally:
             stream.close()
         body = {**report.to_dict(), "message": report.message_th}
         return body, (201 if report.status == "imported" else 200)
+
+
+def _queue(db, actor, stream, filename, state):
+    """Check the whole file now (a bad one is refused at once, 422), then keep it."""
+    from billpay.ops.services import queue_settlement_file
+    from billpay.thaidate import thai_datetime
+
+    try:
+        validate_settlement(stream, filename)
+    except SettlementFileError as exc:
+        raise FileRefused(exc) from None
+    stream.seek(0)
+    row, _new = queue_settlement_file(db, actor, filename, stream.read(), origin="api",
+                                      now=utcnow())
+    db.commit()
+    if state.current is not None:
+        message = (f"ระบบปิดปรับปรุงถึง {thai_datetime(state.current.ends_at)} รับไฟล์ {row.filename} "
+                   f"เข้าคิวแล้ว (ลำดับที่ {row.id}) จะนำเข้าเมื่อสิ้นสุดช่วงปิดปรับปรุง")
+    else:
+        message = (f"รับไฟล์ {row.filename} เข้าคิวแล้ว (ลำดับที่ {row.id}) จะนำเข้าต่อจากไฟล์ที่ได้รับ"
+                   "ระหว่างช่วงปิดปรับปรุงตามลำดับ")
+    body = {"queue_id": row.id, "status": "queued", "filename": row.filename,
+            "sha256": row.sha256, "size": row.size, "received_at": row.received_at.isoformat(),
+            "message": message}
+    return jsonify(QueuedOut().dump(body)), 202  # a Response: not dumped as the 201 schema

@@ -266,8 +266,32 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
 
 
 def watch_round(directory: Path, settle: float, stop: threading.Event) -> list[Outcome]:
-    """Import every ready file of ``directory`` once and file it away."""
+    """Import every ready file of ``directory`` once and file it away.
+
+    During a maintenance window nothing is imported: the files stay in the folder, where
+    they are safe, and are imported by the first round after the window. That round
+    first imports the files queued in the database during the window (API uploads), in
+    their arrival order, then the folder's."""
+    from billpay.ops import services as ops
+
+    try:
+        with get_database(current_app).transaction() as db:
+            window = ops.current_window(db, utcnow())
+    except SQLAlchemyError as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        click.echo(f"[{utcnow():%Y-%m-%d %H:%M:%S}Z] อ่านฐานข้อมูลไม่ได้ ไฟล์ยังอยู่ในโฟลเดอร์ / "
+                   f"database error, files left in place: {detail[0] if detail else exc}",
+                   err=True)
+        return []
+    if window is not None:
+        click.echo(f"[{utcnow():%Y-%m-%d %H:%M:%S}Z] ระบบปิดปรับปรุงถึง {window.ends_at:%Y-%m-%d %H:%M}Z "
+                   "ไฟล์ยังอยู่ในโฟลเดอร์ จะนำเข้าหลังสิ้นสุดช่วงปิดปรับปรุง / maintenance window on, "
+                   "files left in the folder", err=True)
+        return []
     outcomes = []
+    for result in ops.import_queue(get_database(current_app)):
+        click.echo(f"[{utcnow():%Y-%m-%d %H:%M:%S}Z] {result.text}",
+                   err=result.state != "imported")
     for path in ready_files(directory, settle, stop):
         if stop.is_set():
             break

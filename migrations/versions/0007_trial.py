@@ -2,7 +2,7 @@
 flag and go-live date; the record of trial purges
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 
 Existing rows are live (server default false). Only columns and indexes are added, with
 plain ALTER TABLE ADD COLUMN / CREATE INDEX: no table is rebuilt, so SQLite never drops
@@ -18,7 +18,7 @@ from alembic import op
 import billpay.db
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -207,6 +207,15 @@ EXPECTED: dict[str, Access] = {
     "api_reports.ReportFile": api(P.REPORT_READ, get=200, params={**REPORT, "ext": "ext"}),
     "api_settlement_files.SettlementFiles": pending_owner("settlement", P.SETTLEMENT_IMPORT,
                                                           api=True),
+    # -- operations: probes and metrics (the test client comes from 127.0.0.1), the
+    # maintenance windows (admins) -------------------------------------------------------
+    "ops.healthz": page(PUBLIC, get=200),
+    "ops.readyz": page(PUBLIC, get=200),
+    "ops.metrics": page(PUBLIC, get=200),
+    "ops.maintenance": page(P.CONFIG_MANAGE, get=200),
+    "ops.schedule_maintenance": page(P.CONFIG_MANAGE, post=422),  # an empty form
+    "ops.cancel_maintenance": page(P.CONFIG_MANAGE, post=404,
+                                   params={"window_id": "number"}),
 }
 
 SCOPED = {"bill", "user", "pending", "nomination", "province"}
