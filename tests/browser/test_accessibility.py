@@ -130,7 +130,8 @@ def test_finance_pages(page, rows, finance_user):
 def test_admin_pages(page, rows):
     sign_in(page.page, ADMIN)
     check_pages(page, "55-a11y-admin", [
-        "/", "/accounts/users", "/admin/fee-types", "/admin/fee-types/new"])
+        "/", "/accounts/users", "/admin/fee-types", "/admin/fee-types/new",
+        "/admin/maintenance"])
 
 
 def test_clerk_pages_in_english(page, rows):

@@ -9,10 +9,10 @@
    requests is approved by the office head;
 5. the finance division resolves the unknown payment; the daily report and the
    statistics show the right totals; the XLSX export opens;
-6. another office's bill is refused by its URL.
-
-Maintenance windows (the rest of step 6) belong to branch ``ops-runtime``, not yet in
-main when this was written: that part is left to whoever merges it.
+6. an admin announces a maintenance window on its page (every page shows the banner);
+   one started from the console (``billpay maintenance start``) is enforced: the
+   counter's form is refused with the Thai read-only page until ``billpay maintenance
+   end``; another office's bill is refused by its URL.
 
 Everything happens at district 5005 (Doi Saket) and Siam Commercial Bank (014), so the
 other browser tests' offices and banks are not touched. Screenshots:
@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from billpay.accounts.models import Nomination, Role
 from billpay.accounts.permissions import Actor
@@ -36,10 +37,11 @@ from billpay.accounts.services import create_token, create_user
 from billpay.bills import services as bills
 from billpay.db import get_database, utcnow
 from billpay.offices.models import Office
+from billpay.ops.models import MaintenanceWindow
 from billpay.settlement.records import KIND_REVERSAL
 from billpay.settlement.simulator import simulate_settlement
 from billpay.settlement.writer import write_settlement
-from billpay.thaidate import bangkok_date
+from billpay.thaidate import BANGKOK, bangkok_date
 from tests.accounts.helpers import CITIZEN_IDS
 from tests.browser.a11y import assert_accessible
 from tests.browser.test_counter import assert_sarabun_loaded, unexpected_errors
@@ -54,6 +56,9 @@ NEWCOMER = "pranee.j"
 NEWCOMER_NAME = "นางสาวปราณี ใจงาม"
 NEWCOMER_PASSWORD = "Pranee-Doi-2569!"
 HEAD = "head.doisaket"
+ADMIN = "admin.journey"
+ANNOUNCED = "ย้ายเครื่องแม่ข่ายไปศูนย์ข้อมูลใหม่"
+ENFORCED = "ปรับปรุงฐานข้อมูลด่วน"
 PAYER = "นายมานพ ชำระครบ"
 FOREIGN_PAYER = "นายต่างถิ่น ไม่เกี่ยว"
 OTHER_AMOUNTS = (Decimal("150.00"), Decimal("275.25"), Decimal("1210.00"))
@@ -73,6 +78,8 @@ def setting(live_server, finance_user):
         create_user(db, username=HEAD, password=PASSWORD, full_name="นายสุรชัย หัวหน้าดี",
                     role=Role.OFFICE_HEAD, office_code=OFFICE,
                     position="ปลัดอำเภอ หัวหน้าฝ่ายบริหารงานปกครอง")
+        create_user(db, username=ADMIN, password=PASSWORD, full_name="นายดูแล ระบบงาน",
+                    role=Role.ADMIN, office_code="00", position="นักวิชาการคอมพิวเตอร์")
         config = app.extensions["billpay.billing"]
         district = Actor(role=Role.CLERK, name="เจ้าหน้าที่ดอยสะเก็ด", office_id=office.id,
                          office_code=office.code, province_code=office.province_code,
@@ -325,7 +332,15 @@ def test_the_whole_service(page, live_server, setting, tmp_path):
     assert_accessible(page, "73-journey-statistics")
     sign_out(tab)
 
-    # -- 6. Another office's bill is not found by its URL --------------------------------
+    # -- 6. A maintenance window announced, then one enforced ---------------------------
+    try:
+        maintenance(page, live_server)
+    finally:  # the other browser tests must not see these windows
+        with get_database(live_server.app).transaction() as db:
+            db.execute(delete(MaintenanceWindow).where(
+                MaintenanceWindow.reason.in_((ANNOUNCED, ENFORCED))))
+
+    # Another office's bill is not found by its URL
     sign_in(tab, NEWCOMER, NEWCOMER_PASSWORD)
     response = tab.goto(f"/bills/{setting['foreign_ref1']}")
     assert response is not None and response.status == 404
@@ -335,6 +350,66 @@ def test_the_whole_service(page, live_server, setting, tmp_path):
     assert tab.context.request.get(f"/bills/{setting['foreign_ref1']}/pdf").status == 404
 
     errors = unexpected_errors(page, re.compile(r"status of 404 .*/bills/\d{15}\]$"),
+                               re.compile(r"status of 503 .*/bills/new\]$"),
                                # a link that turns into a download aborts its navigation
                                re.compile(r"/reports/daily\.xlsx\?\S+ net::ERR_ABORTED"))
     assert errors == [], "\n".join(errors)
+
+
+def be(moment) -> tuple[str, str]:
+    """A Bangkok date (Buddhist era) and time as the maintenance form takes them."""
+    local = moment.astimezone(BANGKOK)
+    return f"{local:%d/%m}/{local.year + 543}", f"{local:%H:%M}"
+
+
+def maintenance(page, live_server) -> None:
+    tab = page.page
+    cli = live_server.app.test_cli_runner()
+    sign_in(tab, ADMIN)
+    tab.goto("/admin/maintenance")
+    starts, ends = utcnow() + timedelta(hours=6), utcnow() + timedelta(hours=8)
+    (start_date, start_time), (end_date, end_time) = be(starts), be(ends)
+    tab.locator("#starts_date").fill(start_date)
+    tab.locator("#starts_time").fill(start_time)
+    tab.locator("#ends_date").fill(end_date)
+    tab.locator("#ends_time").fill(end_time)
+    tab.locator("#reason").fill(ANNOUNCED)
+    tab.locator("#maintenance-form button[type=submit]").click()
+    expect(tab.locator("#maintenance-table tbody tr", has_text=ANNOUNCED)).to_have_count(1)
+    shot_name = "75-journey-maintenance-announced"
+    page.shot(shot_name, full_page=True)
+    sign_out(tab)
+
+    # the clerk sees the announcement on every page
+    sign_in(tab, NEWCOMER, NEWCOMER_PASSWORD)
+    banner = tab.locator("#maintenance-banner")
+    expect(banner).to_contain_text("ประกาศ: ระบบจะปิดปรับปรุงตั้งแต่")
+    expect(banner).to_contain_text(ANNOUNCED)
+    page.shot("76-journey-maintenance-banner")
+
+    # the console starts a window now: reading works, saving is refused in Thai
+    started = cli.invoke(args=["maintenance", "start", "--minutes", "30", "--reason", ENFORCED])
+    assert started.exit_code == 0, started.output
+    assert "เริ่มช่วงปิดปรับปรุงระบบแล้ว" in started.output
+    tab.goto("/bills/new")
+    expect(banner).to_contain_text("ขณะนี้ระบบปิดปรับปรุง")
+    expect(banner).to_contain_text(ENFORCED)
+    tab.locator("#payer_name").fill("นายทดสอบ ช่วงปิดปรับปรุง")
+    tab.locator("#items-0-fee_type").fill("FA01")
+    tab.keyboard.press("Tab")
+    tab.locator("#issue").click()
+    refused = tab.locator("#maintenance-refused")
+    expect(refused).to_contain_text("ระบบปิดปรับปรุงชั่วคราว ยังบันทึกข้อมูลไม่ได้")
+    expect(refused).to_contain_text(ENFORCED)
+    page.shot("77-journey-maintenance-refused")
+    assert_accessible(page, "77-journey-maintenance-refused")
+    with live_server.app.app_context(), get_database(live_server.app).transaction() as db:
+        assert not db.scalar(select(bills.Bill.id).where(
+            bills.Bill.payer_name == "นายทดสอบ ช่วงปิดปรับปรุง"))
+
+    ended = cli.invoke(args=["maintenance", "end"])
+    assert ended.exit_code == 0, ended.output
+    tab.goto("/bills/new")
+    expect(banner).to_contain_text(ANNOUNCED)  # the announced one is still ahead
+    expect(banner).not_to_contain_text("ขณะนี้ระบบปิดปรับปรุง")
+    sign_out(tab)
