@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from billpay import db as dbmod
 from billpay.config import DEFAULT_SECRET_KEY, ConfigError, default_database_url, load_config
 from billpay.errors import BillpayError
+from billpay.i18n import TRANSLATIONS_DIR
 from billpay.resources import PACKAGE_DIR, resource_dir
 
 log = logging.getLogger("billpay")
@@ -87,6 +88,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=256 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="th",
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
         BABEL_DEFAULT_TIMEZONE=settings["TIMEZONE"],
         API_TITLE="billpay API",
         API_VERSION="v1",
@@ -296,6 +298,7 @@ def _audit_denied() -> None:
 def _register_template_helpers(app: Flask) -> None:
     from billpay.bahttext import bahttext
     from billpay.bills.models import BILL_STATUS_LABELS_TH
+    from billpay.i18n import translate_label
     from billpay.money import format_amount
     from billpay.thaidate import thai_date, thai_datetime
 
@@ -304,4 +307,5 @@ def _register_template_helpers(app: Flask) -> None:
         v, short=short)
     app.jinja_env.filters["thai_datetime"] = lambda v: "" if v is None else thai_datetime(v)
     app.jinja_env.filters["bahttext"] = bahttext
-    app.jinja_env.filters["bill_status"] = lambda v: BILL_STATUS_LABELS_TH.get(v, v)
+    app.jinja_env.filters["bill_status"] = lambda v: translate_label(BILL_STATUS_LABELS_TH.get(v, v))
+    app.jinja_env.filters["t"] = translate_label  # a label from a Python table, marked N_

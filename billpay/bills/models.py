@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from billpay.accounts.models import User
 from billpay.db import Base, utcnow
+from billpay.i18n import N_
 from billpay.offices.models import Office
 
 
@@ -26,7 +27,8 @@ class RevenueType(StrEnum):
     OFF_BUDGET = "off_budget"  # เงินนอกงบประมาณ: kept by the agency
 
 
-REVENUE_TYPE_LABELS_TH = {RevenueType.STATE: "รายได้แผ่นดิน", RevenueType.OFF_BUDGET: "เงินนอกงบประมาณ"}
+REVENUE_TYPE_LABELS_TH = {RevenueType.STATE: N_("รายได้แผ่นดิน"),
+                          RevenueType.OFF_BUDGET: N_("เงินนอกงบประมาณ")}
 
 
 class AmountKind(StrEnum):
@@ -72,10 +74,10 @@ class BillStatus(StrEnum):
 
 
 BILL_STATUS_LABELS_TH = {
-    BillStatus.ISSUED: "รอชำระ",
-    BillStatus.PAID: "ชำระแล้ว",
-    BillStatus.CANCELLED: "ยกเลิก",
-    BillStatus.EXPIRED: "เกินกำหนด",
+    BillStatus.ISSUED: N_("รอชำระ"),
+    BillStatus.PAID: N_("ชำระแล้ว"),
+    BillStatus.CANCELLED: N_("ยกเลิก"),
+    BillStatus.EXPIRED: N_("เกินกำหนด"),
 }
 
 

@@ -10,6 +10,7 @@ from billpay.bahttext import bahttext
 from billpay.bills.models import REVENUE_TYPE_LABELS_TH, RevenueType
 from billpay.documents.receipt_pdf import ReceiptDocument, ReceiptLine, render_receipt_pdf
 from billpay.errors import Conflict
+from billpay.i18n import N_
 from billpay.money import format_amount
 from billpay.payments.models import PaymentMethod
 from billpay.receipts.models import Receipt, ReceiptSeries, ReceiptStatus
@@ -30,7 +31,7 @@ CHANNEL_LABELS_TH = {
     "PPR": "ใบเสร็จกระดาษ",
 }
 
-STATUS_LABELS_TH = {ReceiptStatus.VALID: "ใช้ได้", ReceiptStatus.CANCELLED: "ยกเลิก"}
+STATUS_LABELS_TH = {ReceiptStatus.VALID: N_("ใช้ได้"), ReceiptStatus.CANCELLED: N_("ยกเลิก")}
 SERIES_LABELS_TH = {ReceiptSeries.ELECTRONIC: "อิเล็กทรอนิกส์", ReceiptSeries.PAPER: "กระดาษ"}
 
 

@@ -38,7 +38,9 @@ def _bars(chart: Chart) -> Markup:
     top = max((b.value for b in bars), default=Decimal(0)) or Decimal(1)
     total = sum((b.value for b in bars), Decimal(0)) or Decimal(1)
     height = row_h * len(bars) + 8
-    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
+    # a chart whose labels are drill-down links is a group of links, not one image
+    role = "group" if any(b.href for b in bars) else "img"
+    parts = [f'<svg class="chart" role="{role}" viewBox="0 0 {width} {height}" '
              f'aria-label="{escape(chart.title)}" xmlns="http://www.w3.org/2000/svg">']
     for i, bar in enumerate(bars):
         y = 4 + i * row_h

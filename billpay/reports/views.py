@@ -26,6 +26,7 @@ from billpay.api.auth import current_actor
 from billpay.api.views import ApiBlueprint
 from billpay.db import session, utcnow
 from billpay.errors import Invalid
+from billpay.i18n import N_
 from billpay.offices.models import Office, OfficeKind
 from billpay.reports import charts, exports
 from billpay.reports import services as reports
@@ -123,29 +124,29 @@ def _build_dashboard(db, actor, args, errors, link):
 
 
 SPECS = {spec.slug: spec for spec in (
-    Spec("dashboard", "ภาพรวมสำหรับผู้บริหาร",
-         "ปีงบประมาณนี้ถึงวันนี้เทียบกับช่วงเดียวกันของปีก่อน แยกตามประเภทรายได้และภาค",
+    Spec("dashboard", N_("ภาพรวมสำหรับผู้บริหาร"),
+         N_("ปีงบประมาณนี้ถึงวันนี้เทียบกับช่วงเดียวกันของปีก่อน แยกตามประเภทรายได้และภาค"),
          ("as_of", "province", "office"), _build_dashboard),
-    Spec("daily", "รายงานการรับเงินประจำวัน",
-         "ใบแจ้ง ใบเสร็จ และยอดรับของหน่วยงานในวันเดียว พร้อมกระทบยอดกับธนาคาร",
+    Spec("daily", N_("รายงานการรับเงินประจำวัน"),
+         N_("ใบแจ้ง ใบเสร็จ และยอดรับของหน่วยงานในวันเดียว พร้อมกระทบยอดกับธนาคาร"),
          ("date", "office"), _build_daily),
-    Spec("remittance", "การนำส่งเงินตามประเภทรายได้",
-         "ยอดรับสุทธิรายได้แผ่นดินและเงินนอกงบประมาณ รายหน่วยงาน จังหวัด หรือทั้งประเทศ",
+    Spec("remittance", N_("การนำส่งเงินตามประเภทรายได้"),
+         N_("ยอดรับสุทธิรายได้แผ่นดินและเงินนอกงบประมาณ รายหน่วยงาน จังหวัด หรือทั้งประเทศ"),
          ("from", "to", "group_by", "by_day", "province", "office"), _build_remittance),
-    Spec("statistics", "สถิติการจัดเก็บค่าธรรมเนียม",
-         "ประเภทค่าธรรมเนียม × เดือน ในปีงบประมาณ เจาะลึกจากประเทศ → จังหวัด → อำเภอ",
+    Spec("statistics", N_("สถิติการจัดเก็บค่าธรรมเนียม"),
+         N_("ประเภทค่าธรรมเนียม × เดือน ในปีงบประมาณ เจาะลึกจากประเทศ → จังหวัด → อำเภอ"),
          ("fiscal_year", "province", "office"), _build_statistics),
-    Spec("outstanding", "ใบแจ้งค้างชำระและหมดอายุ",
-         "ใบแจ้งที่ยังไม่ได้รับชำระ แยกตามอายุที่เกินกำหนด",
+    Spec("outstanding", N_("ใบแจ้งค้างชำระและหมดอายุ"),
+         N_("ใบแจ้งที่ยังไม่ได้รับชำระ แยกตามอายุที่เกินกำหนด"),
          ("as_of", "province", "office"), _build_outstanding),
-    Spec("exceptions", "รายการผิดปกติแยกตามอายุ",
-         "รายการจากไฟล์ธนาคารที่ยังรอการจัดการ แยกตามสาเหตุและอายุ",
+    Spec("exceptions", N_("รายการผิดปกติแยกตามอายุ"),
+         N_("รายการจากไฟล์ธนาคารที่ยังรอการจัดการ แยกตามสาเหตุและอายุ"),
          ("as_of", "province", "office"), _build_exceptions, Permission.SETTLEMENT_READ),
-    Spec("cancellations", "การยกเลิกใบเสร็จรับเงิน",
-         "ใบเสร็จที่ยกเลิก แยกตามหน่วยงานและเหตุผล",
+    Spec("cancellations", N_("การยกเลิกใบเสร็จรับเงิน"),
+         N_("ใบเสร็จที่ยกเลิก แยกตามหน่วยงานและเหตุผล"),
          ("from", "to", "province", "office"), _build_cancellations, Permission.RECEIPT_READ),
-    Spec("detail", "รายละเอียดการรับเงิน",
-         "ทุกรายการรับชำระในช่วงวันที่ พร้อมเลขที่ใบเสร็จ (ดาวน์โหลดได้ไม่จำกัดจำนวนแถว)",
+    Spec("detail", N_("รายละเอียดการรับเงิน"),
+         N_("ทุกรายการรับชำระในช่วงวันที่ พร้อมเลขที่ใบเสร็จ (ดาวน์โหลดได้ไม่จำกัดจำนวนแถว)"),
          ("from", "to", "province", "office"), _build_detail),
 )}
 

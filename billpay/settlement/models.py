@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from billpay.db import Base, utcnow
+from billpay.i18n import N_
 
 
 class LineOutcome(StrEnum):
@@ -45,14 +46,14 @@ class ExceptionReason(StrEnum):
 
 
 EXCEPTION_REASON_LABELS_TH = {
-    ExceptionReason.UNKNOWN_REF1: "ไม่พบใบแจ้งตาม Ref1",
-    ExceptionReason.BAD_CHECK_DIGIT: "Ref1 หลักตรวจสอบไม่ถูกต้อง",
-    ExceptionReason.AMOUNT_SHORT: "ชำระน้อยกว่ายอดในใบแจ้ง",
-    ExceptionReason.AMOUNT_OVER: "ชำระมากกว่ายอดในใบแจ้ง",
-    ExceptionReason.ALREADY_PAID: "ใบแจ้งชำระแล้ว (ชำระซ้ำ)",
-    ExceptionReason.BILL_CANCELLED: "ใบแจ้งถูกยกเลิกแล้ว",
-    ExceptionReason.BILL_EXPIRED: "ใบแจ้งเกินกำหนดชำระ",
-    ExceptionReason.REVERSAL_UNMATCHED: "รายการยกเลิกของธนาคารไม่พบรายการชำระเดิม",
+    ExceptionReason.UNKNOWN_REF1: N_("ไม่พบใบแจ้งตาม Ref1"),
+    ExceptionReason.BAD_CHECK_DIGIT: N_("Ref1 หลักตรวจสอบไม่ถูกต้อง"),
+    ExceptionReason.AMOUNT_SHORT: N_("ชำระน้อยกว่ายอดในใบแจ้ง"),
+    ExceptionReason.AMOUNT_OVER: N_("ชำระมากกว่ายอดในใบแจ้ง"),
+    ExceptionReason.ALREADY_PAID: N_("ใบแจ้งชำระแล้ว (ชำระซ้ำ)"),
+    ExceptionReason.BILL_CANCELLED: N_("ใบแจ้งถูกยกเลิกแล้ว"),
+    ExceptionReason.BILL_EXPIRED: N_("ใบแจ้งเกินกำหนดชำระ"),
+    ExceptionReason.REVERSAL_UNMATCHED: N_("รายการยกเลิกของธนาคารไม่พบรายการชำระเดิม"),
 }
 
 
@@ -65,11 +66,11 @@ class Resolution(StrEnum):
 
 
 RESOLUTION_LABELS_TH = {
-    Resolution.LINKED: "ผูกกับใบแจ้งที่ถูกต้อง",
-    Resolution.ACCEPTED: "รับยอดเงินที่ต่างจากใบแจ้ง",
-    Resolution.REFUND: "คืนเงินผู้ชำระ",
-    Resolution.WRITTEN_OFF: "ปิดรายการพร้อมเหตุผล",
-    Resolution.REVERSED: "ธนาคารยกเลิกรายการเอง",
+    Resolution.LINKED: N_("ผูกกับใบแจ้งที่ถูกต้อง"),
+    Resolution.ACCEPTED: N_("รับยอดเงินที่ต่างจากใบแจ้ง"),
+    Resolution.REFUND: N_("คืนเงินผู้ชำระ"),
+    Resolution.WRITTEN_OFF: N_("ปิดรายการพร้อมเหตุผล"),
+    Resolution.REVERSED: N_("ธนาคารยกเลิกรายการเอง"),
 }
 
 _REASONS_SQL = ", ".join(f"'{r.value}'" for r in ExceptionReason)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from billpay.accounts.permissions import Permission
 from billpay.db import session, utcnow
 from billpay.errors import Conflict, Invalid
+from billpay.i18n import N_, translate_label
 from billpay.settlement import reconcile
 from billpay.settlement.models import (
     EXCEPTION_REASON_LABELS_TH,
@@ -38,12 +39,12 @@ from billpay.web.helpers import date_arg, page_actor, requires
 bp = Blueprint("settlement", __name__)
 
 OUTCOME_LABELS_TH = {
-    LineOutcome.MATCHED: "ตรงกับใบแจ้ง",
-    LineOutcome.EXCEPTION: "รอตรวจสอบ",
-    LineOutcome.REVERSAL: "ยกเลิกรายการชำระเดิม",
+    LineOutcome.MATCHED: N_("ตรงกับใบแจ้ง"),
+    LineOutcome.EXCEPTION: N_("รอตรวจสอบ"),
+    LineOutcome.REVERSAL: N_("ยกเลิกรายการชำระเดิม"),
 }
-KIND_LABELS_TH = {"C": "ชำระ", "D": "ยกเลิก"}
-EXCEPTION_STATUS_LABELS_TH = {"open": "ยังไม่จัดการ", "resolved": "จัดการแล้ว"}
+KIND_LABELS_TH = {"C": N_("ชำระ"), "D": N_("ยกเลิก")}
+EXCEPTION_STATUS_LABELS_TH = {"open": N_("ยังไม่จัดการ"), "resolved": N_("จัดการแล้ว")}
 # What a person may choose on an exception's page (a bank reversal closes itself).
 RESOLUTION_CHOICES = [Resolution.LINKED, Resolution.ACCEPTED, Resolution.REFUND,
                       Resolution.WRITTEN_OFF]
@@ -72,28 +73,28 @@ FIELD_LABELS_TH = {
 def _helpers():
     return {"bank_name": reconcile.bank_name, "reason_label": _reason_label,
             "resolution_label": _resolution_label, "outcome_label": _outcome_label,
-            "kind_label": lambda k: KIND_LABELS_TH.get(k, k), "short_dt": short_datetime,
+            "kind_label": lambda k: translate_label(KIND_LABELS_TH.get(k, k)), "short_dt": short_datetime,
             "field_label": lambda f: FIELD_LABELS_TH.get(f, f),
             "be_date": be_date, "subnav": request.endpoint}
 
 
 def _reason_label(value):
     try:
-        return EXCEPTION_REASON_LABELS_TH[ExceptionReason(value)]
+        return translate_label(EXCEPTION_REASON_LABELS_TH[ExceptionReason(value)])
     except ValueError:
         return value
 
 
 def _resolution_label(value):
     try:
-        return RESOLUTION_LABELS_TH[Resolution(value)]
+        return translate_label(RESOLUTION_LABELS_TH[Resolution(value)])
     except ValueError:
         return value
 
 
 def _outcome_label(value):
     try:
-        return OUTCOME_LABELS_TH[LineOutcome(value)]
+        return translate_label(OUTCOME_LABELS_TH[LineOutcome(value)])
     except ValueError:
         return value
 

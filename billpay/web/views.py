@@ -33,22 +33,20 @@ FONT_FILES = {"Sarabun-Regular.ttf", "Sarabun-Bold.ttf", "Sarabun-SemiBold.ttf",
 @bp.get("/")
 @login_required
 def home():
-    actor = page_actor()
-    if actor.can(Permission.USER_APPROVE):  # the finance division: the approvals queue
-        return redirect(url_for("accounts.approvals"))
-    if actor.can(Permission.BILL_ISSUE):
-        return redirect(url_for("bills.new_bill"))
-    if actor.can(Permission.AUDIT_READ):  # auditors start at the audit log
-        return redirect(url_for("audit.audit_log"))
-    if actor.can(Permission.BILL_READ):
-        return redirect(url_for("bills.list_bills"))
-    if actor.can(Permission.REPORT_READ):  # executives: the dashboard
-        return redirect(url_for("reports.show", slug="dashboard"))
-    if actor.can(Permission.FEE_TYPE_MANAGE):
-        return redirect(url_for("bills.fee_types"))
+    """What the signed-in person has to do today (per their permissions: see
+    ``billpay.web.today``); an executive, who has only reports, goes to the dashboard."""
     from flask import render_template
 
-    return render_template("home.html")
+    from billpay.db import session, utcnow
+    from billpay.thaidate import bangkok_date
+    from billpay.web.today import tasks_for
+
+    actor = page_actor()
+    today = bangkok_date(utcnow())
+    tasks = tasks_for(session(), actor, today)
+    if not tasks and actor.can(Permission.REPORT_READ) and not actor.can(Permission.AUDIT_READ):
+        return redirect(url_for("reports.show", slug="dashboard"))
+    return render_template("home.html", tasks=tasks, today=today)
 
 
 @bp.get("/fonts/<name>")

@@ -107,7 +107,8 @@ EXPECTED: dict[str, Access] = {
     "auth.login_password": page(PUBLIC, get=302, post=302),
     "auth.login_totp_setup": page(PUBLIC, get=302, post=302),
     # -- anyone signed in ------------------------------------------------------------------
-    "web.home": page(LOGIN, get=302),  # each role to its start page (executives: dashboard)
+    # today's work for each role; an executive (reports only) goes to the dashboard
+    "web.home": page(LOGIN, get=200, special={(Role.EXECUTIVE, GET): 302}),
     "auth.logout": page(LOGIN, post=302),
     "auth.account": page(LOGIN, get=200),
     "auth.account_password": page(LOGIN, get=200, post=422),

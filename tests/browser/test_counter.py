@@ -34,6 +34,15 @@ def sign_in(page, live_server) -> None:
     page.keyboard.type(live_server.password)
 
 
+def to_counter(tab) -> None:
+    """From the home page (after signing in) to the counter by keyboard: the "issue a
+    bill" shortcut has the focus, Enter follows it."""
+    tab.wait_for_url(re.compile(r"/$"))
+    expect(tab.locator("#go-new-bill")).to_be_focused()
+    tab.keyboard.press("Enter")
+    tab.wait_for_url(re.compile(r"/bills/new$"))
+
+
 def assert_sarabun_loaded(page) -> None:
     """The pages carry their own Thai font; without it Thai falls back to whatever the
     workstation has (on a bare machine: boxes)."""
@@ -72,8 +81,12 @@ def test_issue_bill_by_keyboard_and_download_pdf(page, live_server, tmp_path):
     page.shot("01-login")
     tab.keyboard.press("Enter")
 
-    # The clerk lands on the counter with the cursor in the payer's name.
-    tab.wait_for_url(re.compile(r"/bills/new$"))
+    # The clerk lands on today's work; Enter again opens the counter with the cursor
+    # in the payer's name.
+    tab.wait_for_url(re.compile(r"/$"))
+    expect(tab.locator("#task-issued-today")).to_be_visible()
+    page.shot("02-home")
+    to_counter(tab)
     name = tab.locator("#payer_name")
     expect(name).to_be_focused()
     expect(tab.locator("h1")).to_have_text("ออกใบแจ้งการชำระเงิน")
@@ -160,7 +173,7 @@ def test_missing_payer_name_keeps_the_items(page, live_server):
     tab = page.page
     sign_in(tab, live_server)
     tab.keyboard.press("Enter")
-    tab.wait_for_url(re.compile(r"/bills/new$"))
+    to_counter(tab)
 
     # No name: straight to the items.
     tab.locator("#items-0-fee_type").click()
@@ -204,7 +217,7 @@ def test_pdf_preview_is_not_blocked(page, live_server):
     tab = page.page
     sign_in(tab, live_server)
     tab.keyboard.press("Enter")
-    tab.wait_for_url(re.compile(r"/bills/new$"))
+    to_counter(tab)
     tab.locator("#payer_name").fill(PAYER_NAME)
     tab.locator("#items-0-fee_type").fill(VARIABLE_FEE)
     tab.locator("#items-0-amount").fill("10")

@@ -13,7 +13,7 @@ from sqlalchemy import delete
 from billpay.db import get_database, utcnow
 from billpay.ops import services
 from billpay.ops.models import MaintenanceWindow
-from tests.browser.test_counter import sign_in, unexpected_errors
+from tests.browser.test_counter import sign_in, to_counter, unexpected_errors
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ def test_banner_then_read_only_counter(page, live_server):
         tab = page.page
         sign_in(tab, live_server)
         tab.keyboard.press("Enter")
-        tab.wait_for_url(re.compile(r"/bills/new$"))
+        to_counter(tab)
         banner = tab.locator("#maintenance-banner")
         expect(banner).to_contain_text("ประกาศ: ระบบจะปิดปรับปรุงตั้งแต่")
         expect(banner).to_contain_text(REASON)

@@ -95,6 +95,9 @@ def test_register_approve_sign_in_and_issue_a_bill(page, live_server, nominated)
 
     # 2. The finance division finds the registration beside the province's list.
     sign_in(tab, FINANCE, PASSWORD)
+    tab.wait_for_url(re.compile(r"/$"))
+    expect(tab.locator("#task-users-waiting .task-count")).to_have_text("1")
+    tab.locator("#task-users-waiting a").click()
     tab.wait_for_url(re.compile(r"/accounts/approvals$"))
     row = tab.locator("#approval-table tbody tr", has_text=NEW_USER)
     expect(row).to_contain_text("ตรงกับรายชื่อ")
@@ -113,6 +116,8 @@ def test_register_approve_sign_in_and_issue_a_bill(page, live_server, nominated)
 
     # 3. The new user signs in and lands on the counter of their own office.
     sign_in(tab, NEW_USER, NEW_PASSWORD)
+    tab.wait_for_url(re.compile(r"/$"))
+    tab.locator("#go-new-bill").click()
     tab.wait_for_url(re.compile(r"/bills/new$"))
     expect(tab.locator(".user-office")).to_contain_text("จอมทอง")
     tab.locator("#payer_name").fill("นายผู้ชำระ ทดสอบ")
