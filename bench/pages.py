@@ -33,9 +33,9 @@ from pathlib import Path
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
+from bench.scratch import drop_postgres, fresh_postgres  # noqa: E402
 from billpay import migrate  # noqa: E402
 from billpay.accounts.services import Registration, create_user, register_user  # noqa: E402
 from billpay.app import create_app  # noqa: E402
@@ -53,22 +53,6 @@ FLOOR_MS = 100.0
 PASSWORD = "Bench-Pages-2569!"
 DB_NAME = "billpay_bench_pages"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def fresh_postgres(admin_url: str) -> str:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
-    admin.dispose()
-    return make_url(admin_url).set(database=DB_NAME).render_as_string(hide_password=False)
-
-
-def drop_postgres(admin_url: str) -> None:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def set_up(url: str):
@@ -174,7 +158,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="billpay-bench-pages-") as tmp:
         if args.database_url:
-            url, label = fresh_postgres(args.database_url), "PostgreSQL"
+            url, label = fresh_postgres(args.database_url, DB_NAME), "PostgreSQL"
         else:
             url, label = f"sqlite:///{tmp}/bench.db", "SQLite"
         try:
@@ -183,7 +167,7 @@ def main() -> int:
             get_database(app).engine.dispose()
         finally:
             if args.database_url and not args.keep:
-                drop_postgres(args.database_url)
+                drop_postgres(args.database_url, DB_NAME)
     return 0 if ok else 1
 
 

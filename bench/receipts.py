@@ -27,10 +27,10 @@ from pathlib import Path
 # the repository instead of bench/ (whose http.py would shadow the standard library)
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import create_engine, func, select  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
+from bench.scratch import drop_postgres, fresh_postgres  # noqa: E402
 from billpay import migrate  # noqa: E402
 from billpay.accounts.models import User  # noqa: E402
 from billpay.accounts.permissions import Actor  # noqa: E402
@@ -48,22 +48,6 @@ CONFIG = bills.BillingConfig(biller_ids={"state": "099999999999100",
                                          "off_budget": "099999999999100"})
 DB_NAME = "billpay_bench_receipts"
 _BILL_SEQ = itertools.count(1)
-
-
-def fresh_database(admin_url: str) -> str:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
-    admin.dispose()
-    return make_url(admin_url).set(database=DB_NAME).render_as_string(hide_password=False)
-
-
-def drop_database(admin_url: str) -> None:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def prepare(url: str, offices: int) -> tuple[list[str], dict[str, int]]:
@@ -273,7 +257,7 @@ def main() -> None:
                              "serialises every office's payments)")
     args = parser.parse_args()
 
-    url = fresh_database(args.admin_url)
+    url = fresh_postgres(args.admin_url, DB_NAME)
     try:
         t0 = time.perf_counter()
         codes, clerks = prepare(url, args.offices)
@@ -300,7 +284,7 @@ def main() -> None:
         ok &= report("one office", len(one), elapsed, latencies, check(url), None)
     finally:
         if not args.keep:
-            drop_database(args.admin_url)
+            drop_postgres(args.admin_url, DB_NAME)
     sys.exit(0 if ok else 1)
 
 

@@ -34,9 +34,9 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench.scratch import fresh_postgres, postgres_url  # noqa: E402
 from billpay import migrate  # noqa: E402
 from billpay.accounts.models import Role  # noqa: E402
 from billpay.accounts.permissions import Actor  # noqa: E402
@@ -65,17 +65,6 @@ def damm(digits: str) -> str:
     for ch in digits:
         interim = _DAMM[interim][ord(ch) - 48]
     return str(interim)
-
-
-def database_url(admin_url: str, *, fresh: bool) -> str:
-    url = make_url(admin_url).set(database=DB_NAME).render_as_string(hide_password=False)
-    if fresh:
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
-        admin.dispose()
-    return url
 
 
 LOADED_TABLES = ("bills", "bill_items", "bank_lines", "payments", "receipts", "bill_events")
@@ -323,7 +312,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true",
                         help="measure an existing bench database without loading")
     args = parser.parse_args()
-    url = database_url(args.admin_url, fresh=not args.reuse)
+    url = (postgres_url(args.admin_url, DB_NAME) if args.reuse
+           else fresh_postgres(args.admin_url, DB_NAME))
     if args.reuse:
         migrate.upgrade(url)  # a database loaded by an older version: bring it to head
     else:

@@ -42,8 +42,9 @@ from pathlib import Path
 # the repository instead of bench/ (whose http.py would shadow the standard library)
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
+
+from bench.scratch import drop_postgres, fresh_postgres  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("BILLPAY_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -83,13 +84,7 @@ def make_databases(tmp: Path, want_pg: bool, want_sqlite: bool) -> dict[str, str
 
     urls = {}
     if want_pg:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{PG_NAME}"'))
-        admin.dispose()
-        urls["postgresql"] = make_url(PG_ADMIN_URL).set(database=PG_NAME).render_as_string(
-            hide_password=False)
+        urls["postgresql"] = fresh_postgres(PG_ADMIN_URL, PG_NAME)
     if want_sqlite:
         urls["sqlite"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
     for url in urls.values():
@@ -100,13 +95,6 @@ def make_databases(tmp: Path, want_pg: bool, want_sqlite: bool) -> dict[str, str
             catalogue.import_fee_types_csv(db, None, catalogue.demo_fee_types_csv())
         database.engine.dispose()
     return urls
-
-
-def drop_postgres() -> None:
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def seed_bills(url: str, count: int, chunk: int = 50_000) -> float:
@@ -317,7 +305,7 @@ def main() -> None:
                           f"{r['load']:.1f} on {os.cpu_count()} cores")
         finally:
             if "postgresql" in urls:
-                drop_postgres()
+                drop_postgres(PG_ADMIN_URL, PG_NAME)
 
 
 if __name__ == "__main__":
