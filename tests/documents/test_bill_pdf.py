@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import pytest
 import qrcode
+import qrcode.exceptions
 import qrcode.util
 from PIL import ImageChops
 from pypdf import PdfReader
@@ -182,6 +183,29 @@ def test_fast_qr_matches_qrcode_for_every_mask_and_picks_the_lowest_penalty():
             penalties.append(penalty)
         chosen = codes_drawing.qr_matrix(payload)
         assert chosen == _qr_reference(payload, penalties.index(min(penalties)))
+
+
+def test_fast_version_choice_matches_qrcode():
+    rnd = random.Random(11)
+    alphabets = (string.digits, string.digits + string.ascii_uppercase + " $%*+-./:",
+                 string.printable, string.digits * 8 + "ก")
+    for length in [*range(1, 60), *range(60, 2400, 37)]:
+        for alphabet in alphabets:
+            payload = "".join(rnd.choice(alphabet) for _ in range(length))
+            for level in (qrcode.constants.ERROR_CORRECT_L, qrcode.constants.ERROR_CORRECT_M,
+                          qrcode.constants.ERROR_CORRECT_H):
+                qr = qrcode.QRCode(error_correction=level)
+                qr.add_data(payload)
+                try:
+                    expected = qr.best_fit()
+                except (qrcode.exceptions.DataOverflowError, ValueError):  # too long
+                    with pytest.raises(qrcode.exceptions.DataOverflowError):
+                        codes_drawing._best_fit(payload, level)
+                    continue
+                version, data_list = codes_drawing._best_fit(payload, level)
+                assert version == expected, (length, level)
+                assert [(d.mode, d.data) for d in data_list] == [
+                    (d.mode, d.data) for d in qr.data_list]
 
 
 def test_fast_codewords_match_qrcode_at_every_error_correction_level():
