@@ -404,27 +404,15 @@ def draw_qr(canvas: Canvas, x: float, y: float, payload: str, size_pt: float, *,
     canvas.setFillColorRGB(1, 1, 1)
     canvas.rect(x - quiet, y - quiet, size_pt + 2 * quiet, size_pt + 2 * quiet, stroke=0, fill=1)
     canvas.setFillColorRGB(0, 0, 0)
-    starts, widths, heights = _qr_grid(x, y, size_pt, count)
-    ops = []
-    for row, height in zip(rows, heights, strict=True):
+    # in module units (one unit = one module, origin at the symbol's lower-left corner),
+    # so every rectangle is four small integers; restoreState ends the transform
+    ops = [f"{module:.6f} 0 0 {module:.6f} {x:.3f} {y:.3f} cm"]
+    for index, row in enumerate(rows):
+        row_y = count - 1 - index
         for run in _DARK_RUN.finditer(format(row, f"0{count}b")):
             start = run.start()
-            ops.append(f"{starts[start]} {height}{widths[run.end() - start]}")
+            ops.append(f"{start} {row_y} {run.end() - start} 1 re")
     ops.append("f")
     canvas.addLiteral("\n".join(ops))
     canvas.restoreState()
     return module
-
-
-@functools.lru_cache(maxsize=16)
-def _qr_grid(x: float, y: float, size_pt: float, count: int
-             ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """The numbers of a QR's ``re`` operators, formatted once per position and size (as
-    :func:`_rects` formats them): x per starting module, " width height re" per run
-    length, y per row."""
-    module = size_pt / count
-    starts = tuple(f"{x + start * module:.3f}" for start in range(count))
-    widths = ("",) + tuple(f" {length * module:.3f} {module:.3f} re"
-                           for length in range(1, count + 1))
-    heights = tuple(f"{y + size_pt - (index + 1) * module:.3f}" for index in range(count))
-    return starts, widths, heights
