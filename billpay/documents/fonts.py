@@ -34,6 +34,7 @@ import functools
 import math
 import threading
 import unicodedata
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -371,17 +372,27 @@ def script_runs(text: str) -> list[str]:
     whole would be shaped as Latin and its tone marks would collide with the vowels. A
     string that starts with Thai (or digits, punctuation) is shaped as Thai, Latin after
     it included."""
+    return list(_runs(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _runs(text: str) -> tuple[str, ...]:
     first_thai = next((i for i, char in enumerate(text) if "\u0e00" <= char <= "\u0e7f"), None)
     if not first_thai or not any(char.isalpha() for char in text[:first_thai]):
-        return [text]
-    return [text[:first_thai], text[first_thai:]]
+        return (text,)
+    return (text[:first_thai], text[first_thai:])
 
 
 def text_width(text: str, size: float, *, bold: bool = False) -> float:
     """Width of ``text`` as :func:`draw_text` draws it (shaped)."""
     register_fonts()
-    font_name = BOLD if bold else REGULAR
-    return sum(_plan(run, font_name).advance for run in script_runs(text)) * size / 1000
+    return _advance(text, BOLD if bold else REGULAR) * size / 1000
+
+
+@functools.lru_cache(maxsize=4096)
+def _advance(text: str, font_name: str) -> float:
+    """The shaped width of ``text`` in 1/1000 em (fonts registered)."""
+    return sum(_plan(run, font_name).advance for run in _runs(text))
 
 
 def _raw_width(text: str, size: float, bold: bool) -> float:
@@ -500,7 +511,7 @@ def draw_text(canvas: Canvas, x: float, y: float, text: str, *, size: float, bol
     """
     register_fonts()
     font_name = BOLD if bold else REGULAR
-    runs = script_runs(text)
+    runs = _runs(text)
     if len(runs) > 1:
         width = text_width(text, size, bold=bold)
         if align == "right":
@@ -527,6 +538,10 @@ def draw_text(canvas: Canvas, x: float, y: float, text: str, *, size: float, bol
     return width
 
 
+# per document: (font, subset) -> the name its text operators use ("/F2+0")
+_SUBSET_NAMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _write_plan(canvas: Canvas, x: float, y: float, plan: _TextPlan, font_name: str,
                 size: float, color: tuple[float, float, float] | None) -> bool:
     """Write ``plan`` as one BT … ET block; False if its glyphs span two font subsets."""
@@ -545,8 +560,13 @@ def _write_plan(canvas: Canvas, x: float, y: float, plan: _TextPlan, font_name: 
         arrays = tuple((rise, "[" + " ".join(
             f"<{codes[item[0]:item[1]].hex()}>" if isinstance(item, tuple) else item
             for item in items) + "] TJ") for rise, items in plan.pieces)
-    ops = [f"BT 1 0 0 1 {x:.3f} {y:.3f} Tm {font.getSubsetInternalName(subset, doc)} "
-           f"{size:.6g} Tf"]
+    names = _SUBSET_NAMES.get(doc)
+    if names is None:
+        names = _SUBSET_NAMES[doc] = {}
+    name = names.get((font_name, subset))
+    if name is None:    # the first use registers the font with the document
+        name = names[font_name, subset] = font.getSubsetInternalName(subset, doc)
+    ops = [f"BT 1 0 0 1 {x:.3f} {y:.3f} Tm {name} {size:.6g} Tf"]
     for rise, array in arrays:
         if rise:
             ops.append(f"{rise * size / 1000:.3f} Ts")
@@ -714,7 +734,10 @@ def draw_fitted_text(canvas: Canvas, x: float, y: float, text: str, size: float,
     """One line of shaped text; with ``max_width``, shrunk to fit (down to ``smallest``),
     then cut short with "…". Returns the drawn width."""
     if max_width is not None:
-        size = fit_size(text, max_width, size, bold=bold, smallest=smallest)
-        if text_width(text, size, bold=bold) > max_width:
-            text = ellipsize(text, max_width, size=size, bold=bold)
+        register_fonts()
+        advance = _advance(text, BOLD if bold else REGULAR)
+        if advance * size / 1000 > max_width:
+            size = max(smallest, math.floor(size * max_width / (advance * size / 1000) * 10) / 10)
+            if advance * size / 1000 > max_width:
+                text = ellipsize(text, max_width, size=size, bold=bold)
     return draw_text(canvas, x, y, text, size=size, bold=bold, align=align, color=color)
