@@ -10,7 +10,7 @@ Bills use it for the running part of Ref1; receipts for their numbers.
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, update
+from sqlalchemy import ForeignKey, String, UniqueConstraint, bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -43,18 +43,9 @@ def take_numbers(db: Session, *, office_id: int, fiscal_year: int, series: str,
     the caller's transaction ends, as ``take_number``."""
     if count < 1:
         return range(0)
-    advance = (
-        update(Counter)
-        .where(
-            Counter.office_id == office_id,
-            Counter.fiscal_year == fiscal_year,
-            Counter.series == series,
-        )
-        .values(last_value=Counter.last_value + count)
-        .returning(Counter.last_value)
-        .execution_options(synchronize_session=False)
-    )
-    last = db.execute(advance).scalar_one_or_none()
+    params = {"b_office_id": office_id, "b_fiscal_year": fiscal_year, "b_series": series,
+              "b_count": count}
+    last = db.execute(_ADVANCE, params).scalar_one_or_none()
     if last is None:
         try:
             with db.begin_nested():
@@ -62,5 +53,19 @@ def take_numbers(db: Session, *, office_id: int, fiscal_year: int, series: str,
                                last_value=count))
             last = count
         except IntegrityError:
-            last = db.execute(advance).scalar_one()
+            last = db.execute(_ADVANCE, params).scalar_one()
     return range(last - count + 1, last + 1)
+
+
+# Built once: constructing the statement on every call cost more than running it.
+_ADVANCE = (
+    update(Counter)
+    .where(
+        Counter.office_id == bindparam("b_office_id"),
+        Counter.fiscal_year == bindparam("b_fiscal_year"),
+        Counter.series == bindparam("b_series"),
+    )
+    .values(last_value=Counter.last_value + bindparam("b_count"))
+    .returning(Counter.last_value)
+    .execution_options(synchronize_session=False)
+)

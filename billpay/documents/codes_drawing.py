@@ -8,8 +8,8 @@ quiet zone white first, so a watermark or tint under it cannot disturb a scanner
 
 from __future__ import annotations
 
+import bisect
 import functools
-import itertools
 import operator
 import re
 from collections.abc import Sequence
@@ -95,26 +95,43 @@ _DARK_RUN = re.compile("1+")
 #
 # qrcode picks the mask by building the whole symbol nine times in pure Python
 # (~8 ms for a bill's payload). The same choice is made here from one build:
-# the data bits are placed once, unmasked, then each of the eight masks is an
-# XOR over rows held as integers, and each candidate is scored with the ISO/IEC
-# 18004 penalty rules (N1 runs, N2 2×2 blocks, N3 finder-like runs, N4 balance,
-# the same rules as ``qrcode.util.lost_point``). The tests check the result
-# against qrcode's own symbols, mask by mask.
+# the data bits are placed once, unmasked, into one integer holding the whole
+# symbol row by row and one holding it column by column; each of the eight masks
+# is then an XOR of each, and each candidate is scored with the ISO/IEC 18004
+# penalty rules (N1 runs, N2 2×2 blocks, N3 finder-like runs, N4 balance, the
+# same rules as ``qrcode.util.lost_point``) as a few dozen operations on those
+# two integers, bit-parallel over every row and column at once. The tests check
+# the result against qrcode's own symbols and penalties, mask by mask.
 
 @dataclass(frozen=True)
 class _QRLayout:
+    """Where things go in a symbol of one version and error-correction level. A symbol is
+    held as one integer of ``size * size`` bits, row after row, most significant bit =
+    top-left module (``rows``), or the same column after column (``columns``, the
+    transpose), so that a mask is one XOR and a penalty rule a few whole-symbol
+    bit operations."""
+
     size: int
-    function_rows: tuple[int, ...]            # dark function modules (finders, timing, version)
-    row_templates: tuple[tuple[str, operator.itemgetter | None], ...]
-    # per row: a str.format template ("0" for function cells, "{}" for data cells)
-    # and the getter picking that row's data bits, in column order, from the bit string
+    function_rows: int                        # dark function modules (finders, timing, version)
+    function_columns: int
+    row_template: str                         # str.format template, "0" for function cells,
+    column_template: str                      # "{}" for data cells, row- or column-major
+    row_getter: operator.itemgetter           # the data bits, in row- / column-major order,
+    column_getter: operator.itemgetter        # from the bit string in placement order
     data_bits: int                            # number of data cells
-    mask_rows: tuple[tuple[int, ...], ...]    # per mask: data cells the mask flips
-    format_rows: tuple[tuple[int, ...], ...]  # per mask: dark format-information modules
+    mask_rows: tuple[int, ...]                # per mask: data cells the mask flips
+    mask_columns: tuple[int, ...]
+    format_rows: tuple[int, ...]              # per mask: dark format-information modules
+    format_columns: tuple[int, ...]
 
 
-def _bool_rows(matrix: list[list[bool | None]]) -> tuple[int, ...]:
-    return tuple(int("".join("1" if cell else "0" for cell in row), 2) for row in matrix)
+def _pack(cells, size: int, *, by_column: bool = False) -> int:
+    """Cells (row, column) as one symbol integer, row- or column-major."""
+    value = 0
+    last = size * size - 1
+    for r, c in cells:
+        value |= 1 << (last - (c * size + r if by_column else r * size + c))
+    return value
 
 
 @functools.cache
@@ -132,7 +149,7 @@ def _qr_layout(version: int, error_correction: int) -> _QRLayout:
         qr.setup_type_number(False)
     before_format = [row[:] for row in qr.modules]
     qr.setup_type_info(True, 0)                    # reserve the format cells
-    function_rows = _bool_rows(qr.modules)
+    function = [(r, c) for r in range(size) for c in range(size) if qr.modules[r][c]]
     format_cells = [(r, c) for r in range(size) for c in range(size)
                     if before_format[r][c] is None and qr.modules[r][c] is not None]
 
@@ -153,64 +170,95 @@ def _qr_layout(version: int, error_correction: int) -> _QRLayout:
                 step = -step
                 break
 
-    mask_rows = []
-    format_rows = []
+    masks, formats = [], []
     for mask in range(8):
-        flips = [0] * size
         func = qrcode.util.mask_func(mask)
-        for r, c in cells:
-            if func(r, c):
-                flips[r] |= 1 << (size - 1 - c)
-        mask_rows.append(tuple(flips))
+        masks.append([(r, c) for r, c in cells if func(r, c)])
         qr.setup_type_info(False, mask)
-        dark = [0] * size
-        for r, c in format_cells:
-            if qr.modules[r][c]:
-                dark[r] |= 1 << (size - 1 - c)
-        format_rows.append(tuple(dark))
+        formats.append([(r, c) for r, c in format_cells if qr.modules[r][c]])
     order = {cell: index for index, cell in enumerate(cells)}
-    templates = []
-    for r in range(size):
-        indices = [order[(r, c)] for c in range(size) if (r, c) in order]
-        template = "".join("{}" if (r, c) in order else "0" for c in range(size))
-        # one extra index so the getter always returns a tuple (format ignores the extra)
-        getter = operator.itemgetter(*indices, *indices[:1]) if indices else None
-        templates.append((template, getter))
-    return _QRLayout(size, function_rows, tuple(templates), len(cells),
-                     tuple(mask_rows), tuple(format_rows))
+
+    def template(by_column: bool) -> tuple[str, operator.itemgetter]:
+        walk = [(b, a) if by_column else (a, b) for a in range(size) for b in range(size)]
+        return ("".join("{}" if cell in order else "0" for cell in walk),
+                operator.itemgetter(*(order[cell] for cell in walk if cell in order)))
+
+    row_template, row_getter = template(False)
+    column_template, column_getter = template(True)
+    return _QRLayout(
+        size, _pack(function, size), _pack(function, size, by_column=True),
+        row_template, column_template, row_getter, column_getter, len(cells),
+        tuple(_pack(m, size) for m in masks),
+        tuple(_pack(m, size, by_column=True) for m in masks),
+        tuple(_pack(f, size) for f in formats),
+        tuple(_pack(f, size, by_column=True) for f in formats))
 
 
-# neither pattern can overlap itself, so str.count (non-overlapping) counts them all
+@dataclass(frozen=True)
+class _PenaltyMasks:
+    """Bit masks over a symbol's rows followed by its columns (``2 * size`` lines of
+    ``size`` bits): which bit positions start a pair, a run of five, an 11-module window,
+    and (over the rows alone) a 2×2 block, so that no rule reads across two lines."""
+
+    pairs: int
+    fives: int
+    elevens: int
+    blocks: int
+
+
+@functools.cache
+def _penalty_masks(size: int) -> _PenaltyMasks:
+    def per_line(lines: int, width: int) -> int:
+        line = (1 << width) - 1
+        return sum(line << (k * size) for k in range(lines))
+
+    return _PenaltyMasks(per_line(2 * size, size - 1), per_line(2 * size, size - 4),
+                         per_line(2 * size, size - 10),
+                         per_line(size - 1, size - 1))   # a row with the next: not the last
+
+
+# The N3 finder-like patterns, 1:1:3:1:1 with four light modules on one side, as the bits
+# (least significant first) a window must match; the two are each other's reverse.
 _N3_PATTERNS = ("10111010000", "00001011101")
+
+
+def _symbol_penalty(rows: int, columns: int, size: int) -> int:
+    """ISO/IEC 18004 mask penalty (the rules of ``qrcode.util.lost_point``) of a symbol
+    given as its row-major and column-major integers."""
+    masks = _penalty_masks(size)
+    lines = rows | columns << (size * size)          # rows, then columns: line-local rules
+    # N1: a run of k ≥ 5 like modules costs k - 2 = (windows of five inside it) + 2
+    same = ~(lines ^ (lines >> 1)) & masks.pairs     # bit i: modules i and i + 1 alike
+    five = same & (same >> 1) & (same >> 2) & (same >> 3) & masks.fives
+    penalty = five.bit_count() + 2 * (five & ~(five >> 1)).bit_count()
+    # N3: 40 per finder-like window, in a row or a column
+    shifted = [lines >> k for k in range(11)]
+    for pattern in _N3_PATTERNS:
+        match = masks.elevens
+        for bit, value in zip(pattern, shifted, strict=True):
+            match &= value if bit == "1" else ~value
+        penalty += 40 * match.bit_count()
+    # N2: 3 per 2×2 block of one colour (each row with the next: one row = size bits)
+    below = rows >> size
+    dark = rows & below
+    light = ~(rows | below)
+    penalty += 3 * ((dark & (dark >> 1) & masks.blocks).bit_count()
+                    + (light & (light >> 1) & masks.blocks).bit_count())
+    # N4: 10 per 5 % away from half dark
+    penalty += 10 * int(abs(rows.bit_count() / size**2 * 100 - 50) / 5)
+    return penalty
+
+
+def _rows_of(symbol: int, size: int) -> tuple[int, ...]:
+    bits = format(symbol, f"0{size * size}b")
+    return tuple(int(bits[i:i + size], 2) for i in range(0, size * size, size))
 
 
 def qr_penalty(rows: Sequence[int], size: int) -> int:
     """ISO/IEC 18004 mask penalty of a symbol given as one integer per row (MSB = column 0)."""
     lines = [format(row, f"0{size}b") for row in rows]
-    columns = ["".join(column) for column in zip(*lines, strict=True)]
-    # N1: a run of k ≥ 5 like modules costs k - 2 = (windows of five inside it) + 2
-    pairs = (1 << (size - 1)) - 1
-    windows = (1 << (size - 4)) - 1
-    penalty = 0
-    for line in itertools.chain(rows, map(_binary, columns)):
-        same = ~(line ^ (line >> 1)) & pairs          # bit i: modules i and i + 1 alike
-        five = same & (same >> 1) & (same >> 2) & (same >> 3) & windows
-        if five:
-            penalty += five.bit_count() + 2 * (five & ~(five >> 1)).bit_count()
-    text = "|".join(lines + columns)
-    penalty += 40 * sum(text.count(pattern) for pattern in _N3_PATTERNS)
-    inner = (1 << (size - 1)) - 1
-    full = (1 << size) - 1
-    blocks = 0
-    for upper, lower in itertools.pairwise(rows):
-        dark = upper & lower
-        light = ~(upper | lower) & full
-        blocks += (dark & (dark >> 1) & inner).bit_count()
-        blocks += (light & (light >> 1) & inner).bit_count()
-    penalty += 3 * blocks
-    dark_count = sum(row.bit_count() for row in rows)
-    penalty += 10 * int(abs(dark_count / size**2 * 100 - 50) / 5)
-    return penalty
+    columns = "".join("".join(column) for column in zip(*lines, strict=True))
+    return _symbol_penalty(int("".join(lines), 2), int(columns, 2), size)
 
 
 def _binary(digits: str) -> int:
@@ -232,9 +280,19 @@ _GF_LOG = qrcode.base.LOG_TABLE
 
 
 @functools.cache
-def _generator_logs(ec_count: int) -> tuple[int, ...]:
+def _ec_table(ec_count: int) -> tuple[int, ...]:
+    """For each byte value f, f times the generator polynomial's terms after its leading
+    one (``ec_count`` GF(256) products), packed big-endian into one integer: the Reed–Solomon
+    division then runs as a shift register held in one integer, a shift and an XOR per
+    data codeword."""
     generator = qrcode.LUT.rsPoly_LUT[ec_count]   # monic; the rest are the divisor's terms
-    return tuple(_GF_LOG[c] for c in generator[1:])
+    logs = [_GF_LOG[c] if c else None for c in generator[1:]]
+    table = [0]
+    for value in range(1, 256):
+        lead = _GF_LOG[value]
+        table.append(int.from_bytes(bytes(0 if log is None else _GF_EXP[lead + log]
+                                          for log in logs), "big"))
+    return tuple(table)
 
 
 def _codewords(version: int, error_correction: int, data_list) -> list[int]:
@@ -262,17 +320,14 @@ def _codewords(version: int, error_correction: int, data_list) -> list[int]:
         block_data = data[offset: offset + block.data_count]
         offset += block.data_count
         ec_count = block.total_count - block.data_count
-        logs = _generator_logs(ec_count)
-        remainder = block_data + [0] * ec_count
-        for i in range(block.data_count):
-            coefficient = remainder[i]
-            if coefficient:
-                lead = _GF_LOG[coefficient]
-                remainder[i + 1: i + 1 + ec_count] = [
-                    value ^ _GF_EXP[lead + log]
-                    for value, log in zip(remainder[i + 1: i + 1 + ec_count], logs, strict=True)]
+        table = _ec_table(ec_count)
+        top = 8 * (ec_count - 1)
+        full = (1 << 8 * ec_count) - 1
+        remainder = 0                                   # the register, first term highest
+        for value in block_data:
+            remainder = (remainder << 8) & full ^ table[value ^ remainder >> top]
         data_blocks.append(block_data)
-        ec_blocks.append(remainder[block.data_count:])
+        ec_blocks.append(list(remainder.to_bytes(ec_count, "big")))
     interleaved = [block[i] for i in range(max(map(len, data_blocks)))
                    for block in data_blocks if i < len(block)]
     interleaved += [block[i] for i in range(max(map(len, ec_blocks)))
@@ -280,31 +335,52 @@ def _codewords(version: int, error_correction: int, data_list) -> list[int]:
     return interleaved
 
 
+def _best_fit(payload: str, error_correction: int) -> tuple[int, list]:
+    """The smallest version that holds ``payload`` and its segments: what
+    ``qrcode.QRCode.add_data`` and ``best_fit`` choose, each segment's bits counted once
+    (``best_fit`` writes them all into a bit buffer, one call per bit, for every guess)."""
+    data_list = list(qrcode.util.optimal_data_chunks(payload, minimum=20))
+    lengths = []
+    for data in data_list:
+        bits = _BitString()
+        data.write(bits)
+        lengths.append(sum(map(len, bits.parts)))
+    start = 1
+    while True:
+        mode_sizes = qrcode.util.mode_sizes_for_version(start)
+        needed = sum(4 + mode_sizes[data.mode] + length
+                     for data, length in zip(data_list, lengths, strict=True))
+        version = bisect.bisect_left(qrcode.util.BIT_LIMIT_TABLE[error_correction], needed,
+                                     start)
+        if version == 41:
+            raise qrcode.exceptions.DataOverflowError()
+        if mode_sizes is qrcode.util.mode_sizes_for_version(version):
+            return version, data_list
+        start = version
+
+
 def qr_rows(payload: str, *, mask: int | None = None) -> tuple[int, tuple[int, ...]]:
     """The QR symbol for ``payload`` (error correction M) as (size, one integer per row,
     most significant bit = leftmost module). ``mask=None`` picks the lowest-penalty mask."""
-    qr = qrcode.QRCode(border=0, error_correction=ERROR_CORRECT_M)
-    qr.add_data(payload)
-    qr.best_fit()
-    layout = _qr_layout(qr.version, qr.error_correction)
-    data = _codewords(qr.version, qr.error_correction, qr.data_list)
-    bits = "".join(map("{:08b}".format, data)).ljust(layout.data_bits, "0")
-    unmasked = [
-        function | int(template.format(*getter(bits)), 2) if getter else function
-        for function, (template, getter) in zip(layout.function_rows, layout.row_templates,
-                                                strict=True)
-    ]
-    best: tuple[int, ...] = ()
-    best_penalty = -1
-    for candidate in range(8) if mask is None else (mask,):
-        rows = tuple(u ^ m | f for u, m, f in zip(unmasked, layout.mask_rows[candidate],
-                                                  layout.format_rows[candidate], strict=True))
-        if mask is not None:
-            return layout.size, rows
-        penalty = qr_penalty(rows, layout.size)
+    version, data_list = _best_fit(payload, ERROR_CORRECT_M)
+    layout = _qr_layout(version, ERROR_CORRECT_M)
+    size = layout.size
+    data = _codewords(version, ERROR_CORRECT_M, data_list)
+    bits = format(int.from_bytes(bytes(data), "big"), f"0{8 * len(data)}b").ljust(
+        layout.data_bits, "0")
+    rows = layout.function_rows | int(layout.row_template.format(*layout.row_getter(bits)), 2)
+    if mask is not None:
+        return size, _rows_of(rows ^ layout.mask_rows[mask] | layout.format_rows[mask], size)
+    columns = layout.function_columns | int(
+        layout.column_template.format(*layout.column_getter(bits)), 2)
+    best = best_penalty = -1
+    for candidate in range(8):
+        penalty = _symbol_penalty(
+            rows ^ layout.mask_rows[candidate] | layout.format_rows[candidate],
+            columns ^ layout.mask_columns[candidate] | layout.format_columns[candidate], size)
         if best_penalty < 0 or penalty < best_penalty:
-            best, best_penalty = rows, penalty
-    return layout.size, best
+            best, best_penalty = candidate, penalty
+    return size, _rows_of(rows ^ layout.mask_rows[best] | layout.format_rows[best], size)
 
 
 def qr_matrix(payload: str) -> list[list[bool]]:
@@ -328,12 +404,15 @@ def draw_qr(canvas: Canvas, x: float, y: float, payload: str, size_pt: float, *,
     canvas.setFillColorRGB(1, 1, 1)
     canvas.rect(x - quiet, y - quiet, size_pt + 2 * quiet, size_pt + 2 * quiet, stroke=0, fill=1)
     canvas.setFillColorRGB(0, 0, 0)
-    rects = []
+    # in module units (one unit = one module, origin at the symbol's lower-left corner),
+    # so every rectangle is four small integers; restoreState ends the transform
+    ops = [f"{module:.6f} 0 0 {module:.6f} {x:.3f} {y:.3f} cm"]
     for index, row in enumerate(rows):
-        row_y = y + size_pt - (index + 1) * module
+        row_y = count - 1 - index
         for run in _DARK_RUN.finditer(format(row, f"0{count}b")):
-            rects.append((x + run.start() * module, row_y, (run.end() - run.start()) * module,
-                          module))
-    _rects(canvas, rects)
+            start = run.start()
+            ops.append(f"{start} {row_y} {run.end() - start} 1 re")
+    ops.append("f")
+    canvas.addLiteral("\n".join(ops))
     canvas.restoreState()
     return module

@@ -14,6 +14,18 @@ marks) private-use code points (U+E000…) the first time it meets them, mutatin
 the shared font object. :func:`register_fonts` assigns them all up front, in
 glyph order, so shaping afterwards only reads shared state (safe with threads)
 and the code points are the same in every process.
+
+Embedding: ReportLab cuts a new font subset for every document, holding the glyphs
+the document used in the order it first met them, and compresses it (for a bill,
+about a millisecond of its five). Here every document's first subset of each font
+starts out holding the same glyphs in the same order — printable ASCII (ReportLab
+always puts it there), every Thai letter, mark and digit, Sarabun's Thai shaping
+variants and a little punctuation (:data:`SEED_TEXT`, :class:`_SeededTTFont`) — so
+the embedded subset (font program, ToUnicode map, widths) is the same in every
+document and is built once per process (:meth:`_SeededTTFont.addObjects`). A document
+that uses any other character gets it appended, as ReportLab would, and that subset
+is built for it (and kept, keyed by its exact glyph list, in a small cache). The
+price: each font embeds about 150 more glyphs than a bill needs, about 7 KB per font.
 """
 
 from __future__ import annotations
@@ -22,14 +34,23 @@ import functools
 import math
 import threading
 import unicodedata
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
 import uharfbuzz
 from reportlab import rl_config
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import ShapedStr, TTFont, shapeStr
+from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase.ttfonts import (
+    FF_NONSYMBOLIC,
+    FF_SYMBOLIC,
+    SUBSETN,
+    ShapedStr,
+    TTFont,
+    makeToUnicodeCMap,
+    shapeStr,
+)
 from reportlab.pdfgen.canvas import Canvas
 
 REGULAR = "Sarabun"
@@ -73,11 +94,12 @@ def register_fonts() -> None:
         rl_config.useA85 = 0
         folder = fonts_dir()
         for name, filename in _FILES.items():
-            font = TTFont(name, str(folder / filename), shapable=True)
+            font = _SeededTTFont(name, str(folder / filename), shapable=True)
             if not font.shapable:  # pragma: no cover - uharfbuzz is a dependency
                 raise RuntimeError("uharfbuzz is required to shape Thai text")
             _assign_private_code_points(font)
             _serialise_subsetting(font)
+            font.seed(_seed_code_points(font))
             pdfmetrics.registerFont(font)
         pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR,
                                       boldItalic=BOLD)
@@ -107,6 +129,210 @@ def _assign_private_code_points(font: TTFont) -> None:
     for gid in range(font.hbFace.glyph_count):
         if gid not in mapped:
             font.hbAddPrivate(hb_font.glyph_to_string(gid), gid, hb_font.get_glyph_h_advance(gid))
+
+
+#: Characters besides printable ASCII that every document's first subset starts with
+#: (with the Thai block and Sarabun's Thai shaping variants, see ``_seed_code_points``).
+SEED_TEXT = "\u00a0\u00b7\u00d7\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026"
+_SUBSET_ROOM = 160   # codes a first subset has for non-ASCII glyphs: 1–31 and 127–255
+
+
+def _seed_code_points(font: TTFont) -> list[int]:
+    """What every document's first subset of ``font`` holds besides ASCII: the Thai block,
+    the private-use code points of the Thai shaping variants (``uni0E48.small``,
+    ``yoYingthai.less`` …), then :data:`SEED_TEXT`; each only if the font has it."""
+    face = font.face
+    hb_font = uharfbuzz.Font(font.hbFace)
+    thai = [code for code in range(0x0E00, 0x0E80) if code in face.charToGlyph]
+    variants = []
+    for code in sorted(face.charToGlyph):
+        if 0xE000 <= code <= 0xF8FF:
+            name = hb_font.glyph_to_string(face.charToGlyph[code])
+            if name.startswith("uni0E") or "thai" in name:
+                variants.append(code)
+    punctuation = [ord(char) for char in SEED_TEXT
+                   if ord(char) in face.charToGlyph and ord(char) != 0xA0]
+    seed = thai + variants + punctuation
+    if len(seed) > _SUBSET_ROOM:  # pragma: no cover - a font with far more Thai glyphs
+        raise RuntimeError(f"{font.fontName}: {len(seed)} seed glyphs, room for {_SUBSET_ROOM}")
+    return seed
+
+
+class _Preformatted(pdfdoc.PDFObject):
+    """A PDF object whose bytes were formatted once (an inline array)."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def format(self, document) -> bytes:
+        return self.data
+
+
+class _PreformattedStream(_Preformatted):
+    """A stream object formatted (and compressed) once: written by reference."""
+
+    __RefOnly__ = 1
+
+
+@dataclass(frozen=True)
+class _EmbeddedSubset:
+    """One subset's PDF objects, formatted: the widths array, the ToUnicode CMap stream and
+    the font program stream (each document wraps them in objects of its own: ReportLab
+    marks an object with its name in the document)."""
+
+    base_font_name: str
+    widths: bytes
+    to_unicode: bytes
+    font_file: bytes
+
+
+class _SeededTTFont(TTFont):
+    """A TTFont whose per-document subsets start from one fixed glyph list (``seed``), and
+    whose embedded subset objects are built once per exact glyph list, not per document.
+
+    Writes the same objects, in the same order, as ``TTFont.addObjects``; the test suite
+    compares the bytes of both."""
+
+    _seed_state: TTFont.State | None = None
+    _seed_codes: dict[int, int] = {}
+
+    def seed(self, code_points: list[int]) -> None:
+        marker = _SeedDocument()
+        self._seed_state = None
+        TTFont.splitString(self, "".join(map(chr, code_points)), marker)
+        template = self.state.pop(marker)
+        if len(template.subsets) != 1:  # pragma: no cover - guarded in _seed_code_points
+            raise RuntimeError("the seed glyphs must fit in one subset")
+        self._seed_codes = dict(template.assignments)
+        self._seed_state = template
+        self._embedded_cache: dict[tuple, _EmbeddedSubset] = {}
+        self._embedded_lock = threading.Lock()
+
+    def _state(self, doc) -> TTFont.State:
+        state = self.state.get(doc)
+        if state is None:
+            template = self._seed_state
+            if template is None:
+                state = TTFont.State(self._asciiReadable, self)
+            else:
+                state = TTFont.State.__new__(TTFont.State)
+                state.assignments = dict(template.assignments)
+                state.subsets = [list(subset) for subset in template.subsets]
+                state.nextCode = template.nextCode
+                state.internalName = None
+                state.frozen = 0
+            self.state[doc] = state
+        return state
+
+    def _assignState(self, doc, asciiReadable=None, namePrefix=None):
+        state = self._state(doc)
+        if namePrefix is not None:
+            state.namePrefix = namePrefix
+        return state
+
+    def splitString(self, text, doc, encoding="utf-8"):
+        self._state(doc)
+        return super().splitString(text, doc, encoding)
+
+    def getSubsetInternalName(self, subset, doc):
+        self._state(doc)
+        return super().getSubsetInternalName(subset, doc)
+
+    def seed_codes(self, glyphs: str) -> bytes | None:
+        """``glyphs`` as first-subset codes if every one is a seed glyph (the same codes in
+        every document), else None."""
+        codes = self._seed_codes
+        try:
+            return bytes([codes[ord(char)] for char in glyphs])
+        except (KeyError, ValueError):
+            return None
+
+    def addObjects(self, doc):
+        if (not isinstance(doc.encrypt, pdfdoc.NoEncryption)
+                or doc.defaultStreamFilters is not None):
+            # encrypted streams differ per object: nothing to share between documents
+            self._state(doc)
+            return super().addObjects(doc)
+        state = self._state(doc)
+        state.frozen = 1
+        fonts = doc.idToObject["BasicFonts"].dict
+        for n, subset in enumerate(state.subsets):
+            internal_name = self.getSubsetInternalName(n, doc)[1:]
+            embedded = self._embedded(n, subset, doc)
+            base_font_name = embedded.base_font_name
+            pdf_font = pdfdoc.PDFTrueTypeFont()
+            pdf_font.__Comment__ = f"Font {self.fontName} subset {n}"
+            pdf_font.Name = internal_name
+            pdf_font.BaseFont = base_font_name
+            pdf_font.FirstChar = 0
+            pdf_font.LastChar = len(subset) - 1
+            pdf_font.Widths = _Preformatted(embedded.widths)
+            pdf_font.ToUnicode = doc.Reference(_PreformattedStream(embedded.to_unicode),
+                                               "toUnicodeCMap:" + base_font_name)
+            pdf_font.FontDescriptor = self._descriptor(
+                doc, base_font_name, _PreformattedStream(embedded.font_file))
+            doc.Reference(pdf_font, internal_name)
+            fonts[internal_name] = pdf_font
+        del self.state[doc]
+
+    def _embedded(self, n: int, subset: list[int], doc) -> _EmbeddedSubset:
+        key = (n, tuple(subset), bool(doc.compression))
+        embedded = self._embedded_cache.get(key)
+        if embedded is not None:
+            return embedded
+        face = self.face
+        base_font_name = b"".join((SUBSETN(n), b"+", face.name, face.subfontNameX)).decode("pdfdoc")
+        filters = [pdfdoc.PDFZCompress] if doc.compression else None
+        scratch = _ScratchDocument()
+        to_unicode = pdfdoc.PDFStream(content=makeToUnicodeCMap(base_font_name, subset),
+                                      filters=filters)
+        font_file = pdfdoc.PDFStream(filters=filters)
+        font_file.content = face.makeSubset(subset)
+        font_file.dictionary["Length1"] = len(font_file.content)
+        embedded = _EmbeddedSubset(
+            base_font_name,
+            pdfdoc.PDFArray(list(map(face.getCharWidth, subset))).format(scratch),
+            to_unicode.format(scratch),
+            font_file.format(scratch),
+        )
+        with self._embedded_lock:
+            if len(self._embedded_cache) >= _EMBEDDED_CACHE_SIZE:
+                self._embedded_cache.pop(next(iter(self._embedded_cache)))
+            self._embedded_cache[key] = embedded
+        return embedded
+
+    def _descriptor(self, doc, base_font_name: str, font_file: _PreformattedStream):
+        """The FontDescriptor as ``TTFontFace.addSubsetObjects`` writes it."""
+        face = self.face
+        font_file_ref = doc.Reference(font_file, f"fontFile:{face.filename}({base_font_name})")
+        flags = face.flags & ~FF_NONSYMBOLIC | FF_SYMBOLIC
+        descriptor = pdfdoc.PDFDictionary({
+            "Type": "/FontDescriptor",
+            "Ascent": face.ascent,
+            "CapHeight": face.capHeight,
+            "Descent": face.descent,
+            "Flags": flags,
+            "FontBBox": pdfdoc.PDFArray(face.bbox),
+            "FontName": pdfdoc.PDFName(base_font_name),
+            "ItalicAngle": face.italicAngle,
+            "StemV": face.stemV,
+            "FontFile2": font_file_ref,
+            "MissingWidth": face.defaultWidth,
+        })
+        return doc.Reference(descriptor, "fontDescriptor:" + base_font_name)
+
+
+_EMBEDDED_CACHE_SIZE = 32   # subsets kept per font (the seed one, and documents with extras)
+
+
+class _SeedDocument:
+    """Stands in for a document while the seed state is built (a weak-referenceable key)."""
+
+
+class _ScratchDocument(pdfdoc.DummyDoc):
+    """What formatting a stream needs of a document without encryption or default filters."""
+
+    defaultStreamFilters = None
 
 
 def private_code_point(font_name: str, glyph_name: str) -> str:
@@ -146,17 +372,27 @@ def script_runs(text: str) -> list[str]:
     whole would be shaped as Latin and its tone marks would collide with the vowels. A
     string that starts with Thai (or digits, punctuation) is shaped as Thai, Latin after
     it included."""
+    return list(_runs(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _runs(text: str) -> tuple[str, ...]:
     first_thai = next((i for i, char in enumerate(text) if "\u0e00" <= char <= "\u0e7f"), None)
     if not first_thai or not any(char.isalpha() for char in text[:first_thai]):
-        return [text]
-    return [text[:first_thai], text[first_thai:]]
+        return (text,)
+    return (text[:first_thai], text[first_thai:])
 
 
 def text_width(text: str, size: float, *, bold: bool = False) -> float:
     """Width of ``text`` as :func:`draw_text` draws it (shaped)."""
     register_fonts()
-    font_name = BOLD if bold else REGULAR
-    return sum(_plan(run, font_name).advance for run in script_runs(text)) * size / 1000
+    return _advance(text, BOLD if bold else REGULAR) * size / 1000
+
+
+@functools.lru_cache(maxsize=4096)
+def _advance(text: str, font_name: str) -> float:
+    """The shaped width of ``text`` in 1/1000 em (fonts registered)."""
+    return sum(_plan(run, font_name).advance for run in _runs(text))
 
 
 def _raw_width(text: str, size: float, bold: bool) -> float:
@@ -179,6 +415,19 @@ class _TextPlan:
     glyphs: str
     advance: float                # width in 1/1000 em
     pieces: tuple[tuple[float, tuple[tuple[int, int] | str, ...]], ...]
+    # when every glyph is a seed glyph (the same subset codes in every document, see
+    # _SeededTTFont): each piece's rise and its TJ array, written out
+    seeded: tuple[tuple[float, str], ...] | None = None
+
+
+def _seeded_pieces(font_name: str, glyphs: str, pieces) -> tuple[tuple[float, str], ...] | None:
+    font = pdfmetrics.getFont(font_name)
+    codes = font.seed_codes(glyphs) if isinstance(font, _SeededTTFont) else None
+    if codes is None:
+        return None
+    return tuple((rise, "[" + " ".join(
+        f"<{codes[item[0]:item[1]].hex()}>" if isinstance(item, tuple) else item
+        for item in items) + "] TJ") for rise, items in pieces)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -190,7 +439,9 @@ def _plan(text: str, font_name: str) -> _TextPlan:
     data = getattr(shaped, "__shapeData__", None)
     if data is None:  # nothing to shape, or HarfBuzz changed nothing
         advance = pdfmetrics.stringWidth(text, font_name, 1000)
-        return _TextPlan(shaped, str(shaped), advance, ((0.0, ((0, len(shaped)),)),))
+        pieces = ((0.0, ((0, len(shaped)),)),)
+        return _TextPlan(shaped, str(shaped), advance, pieces,
+                         _seeded_pieces(font_name, str(shaped), pieces))
 
     # The same placement as ReportLab's PDFTextObject._formatText for a ShapedStr:
     # shift each glyph by its HarfBuzz x offset, correct the font's advance to
@@ -233,7 +484,8 @@ def _plan(text: str, font_name: str) -> _TextPlan:
         adjust(glyph.width - glyph.x_advance + glyph.x_offset, index + 1)
     close_piece(len(data))
     advance = sum(glyph.x_advance for glyph in data)
-    return _TextPlan(shaped, str(shaped), advance, tuple(pieces))
+    return _TextPlan(shaped, str(shaped), advance, tuple(pieces),
+                     _seeded_pieces(font_name, str(shaped), pieces))
 
 
 def shape(text: str, size: float, *, bold: bool = False) -> tuple[str, float]:
@@ -259,7 +511,7 @@ def draw_text(canvas: Canvas, x: float, y: float, text: str, *, size: float, bol
     """
     register_fonts()
     font_name = BOLD if bold else REGULAR
-    runs = script_runs(text)
+    runs = _runs(text)
     if len(runs) > 1:
         width = text_width(text, size, bold=bold)
         if align == "right":
@@ -286,6 +538,10 @@ def draw_text(canvas: Canvas, x: float, y: float, text: str, *, size: float, bol
     return width
 
 
+# per document: (font, subset) -> the name its text operators use ("/F2+0")
+_SUBSET_NAMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _write_plan(canvas: Canvas, x: float, y: float, plan: _TextPlan, font_name: str,
                 size: float, color: tuple[float, float, float] | None) -> bool:
     """Write ``plan`` as one BT … ET block; False if its glyphs span two font subsets."""
@@ -293,20 +549,31 @@ def _write_plan(canvas: Canvas, x: float, y: float, plan: _TextPlan, font_name: 
         return False
     font = pdfmetrics.getFont(font_name)
     doc = canvas._doc  # ReportLab keeps the per-document subset state under the document
-    chunks = font.splitString(plan.glyphs, doc)
-    if len(chunks) != 1:
-        return False
-    subset, codes = chunks[0]
-    ops = [f"BT 1 0 0 1 {x:.3f} {y:.3f} Tm {font.getSubsetInternalName(subset, doc)} "
-           f"{size:.6g} Tf"]
-    for rise, items in plan.pieces:
+    arrays = plan.seeded
+    if arrays is not None:            # seed glyphs: first subset, codes known in advance
+        subset = 0
+    else:
+        chunks = font.splitString(plan.glyphs, doc)
+        if len(chunks) != 1:
+            return False
+        subset, codes = chunks[0]
+        arrays = tuple((rise, "[" + " ".join(
+            f"<{codes[item[0]:item[1]].hex()}>" if isinstance(item, tuple) else item
+            for item in items) + "] TJ") for rise, items in plan.pieces)
+    names = _SUBSET_NAMES.get(doc)
+    if names is None:
+        names = _SUBSET_NAMES[doc] = {}
+    name = names.get((font_name, subset))
+    if name is None:    # the first use registers the font with the document
+        name = names[font_name, subset] = font.getSubsetInternalName(subset, doc)
+    ops = [f"BT 1 0 0 1 {x:.3f} {y:.3f} Tm {name} {size:.6g} Tf"]
+    for rise, array in arrays:
         if rise:
             ops.append(f"{rise * size / 1000:.3f} Ts")
-        ops.append("[" + " ".join(
-            f"<{codes[item[0]:item[1]].hex()}>" if isinstance(item, tuple) else item
-            for item in items) + "] TJ")
-        if rise:
+            ops.append(array)
             ops.append("0 Ts")
+        else:
+            ops.append(array)
     ops.append("ET")
     if color is not None:
         ops.insert(0, f"q {color[0]:.3f} {color[1]:.3f} {color[2]:.3f} rg")
@@ -467,7 +734,10 @@ def draw_fitted_text(canvas: Canvas, x: float, y: float, text: str, size: float,
     """One line of shaped text; with ``max_width``, shrunk to fit (down to ``smallest``),
     then cut short with "…". Returns the drawn width."""
     if max_width is not None:
-        size = fit_size(text, max_width, size, bold=bold, smallest=smallest)
-        if text_width(text, size, bold=bold) > max_width:
-            text = ellipsize(text, max_width, size=size, bold=bold)
+        register_fonts()
+        advance = _advance(text, BOLD if bold else REGULAR)
+        if advance * size / 1000 > max_width:
+            size = max(smallest, math.floor(size * max_width / (advance * size / 1000) * 10) / 10)
+            if advance * size / 1000 > max_width:
+                text = ellipsize(text, max_width, size=size, bold=bold)
     return draw_text(canvas, x, y, text, size=size, bold=bold, align=align, color=color)

@@ -10,9 +10,12 @@ from dataclasses import replace
 
 import pytest
 import qrcode
+import qrcode.exceptions
 import qrcode.util
 from PIL import ImageChops
 from pypdf import PdfReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
@@ -182,6 +185,29 @@ def test_fast_qr_matches_qrcode_for_every_mask_and_picks_the_lowest_penalty():
         assert chosen == _qr_reference(payload, penalties.index(min(penalties)))
 
 
+def test_fast_version_choice_matches_qrcode():
+    rnd = random.Random(11)
+    alphabets = (string.digits, string.digits + string.ascii_uppercase + " $%*+-./:",
+                 string.printable, string.digits * 8 + "ก")
+    for length in [*range(1, 60), *range(60, 2400, 37)]:
+        for alphabet in alphabets:
+            payload = "".join(rnd.choice(alphabet) for _ in range(length))
+            for level in (qrcode.constants.ERROR_CORRECT_L, qrcode.constants.ERROR_CORRECT_M,
+                          qrcode.constants.ERROR_CORRECT_H):
+                qr = qrcode.QRCode(error_correction=level)
+                qr.add_data(payload)
+                try:
+                    expected = qr.best_fit()
+                except (qrcode.exceptions.DataOverflowError, ValueError):  # too long
+                    with pytest.raises(qrcode.exceptions.DataOverflowError):
+                        codes_drawing._best_fit(payload, level)
+                    continue
+                version, data_list = codes_drawing._best_fit(payload, level)
+                assert version == expected, (length, level)
+                assert [(d.mode, d.data) for d in data_list] == [
+                    (d.mode, d.data) for d in qr.data_list]
+
+
 def test_fast_codewords_match_qrcode_at_every_error_correction_level():
     rnd = random.Random(7)
     payloads = [make_bill().qr_payload, "ก", *("".join(rnd.choice(string.printable)
@@ -246,6 +272,68 @@ def test_many_items_continue_on_a_second_page():
     text = base_letters(pdf_text(pdf))
     for line in lines:
         assert base_letters(line.description) in text
+
+
+def _with_reportlabs_own_embedding(monkeypatch, render):
+    """``render()`` with ReportLab's own per-document subsetting instead of the shared one."""
+    with monkeypatch.context() as patch:
+        patch.setattr(fonts._SeededTTFont, "addObjects", TTFont.addObjects)
+        return render()
+
+
+def _latin_extras(count: int) -> str:
+    """``count`` characters Sarabun has that are not seed glyphs (accented Latin …)."""
+    fonts.register_fonts()
+    font = pdfmetrics.getFont(fonts.REGULAR)
+    codes = [code for code in sorted(font.face.charToGlyph)
+             if code > 0xFF and code not in font._seed_codes and not 0xE000 <= code <= 0xF8FF]
+    return "".join(map(chr, codes[:count]))
+
+
+def _extras_pdf(text: str) -> bytes:
+    out = io.BytesIO()
+    canvas = Canvas(out, invariant=1, pageCompression=1)
+    for row in range(0, len(text), 40):
+        fonts.draw_text(canvas, 40, 780 - row / 2, text[row:row + 40], size=10)
+        fonts.draw_text(canvas, 40, 400 - row / 2, "ที่ " + text[row:row + 40], size=10,
+                        bold=True)
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def test_shared_font_subsets_write_what_reportlab_writes(monkeypatch):
+    """Every document's first subset starts from the same seed glyphs, and its embedded
+    objects are formatted once: byte for byte what ReportLab writes per document — for a
+    bill, for text with glyphs beyond the seed, and past one subset's 256 codes."""
+    with_extras = replace(make_bill(), payer_name="Nguyễn Thị Đào ต่างชาติ")
+    cases = [lambda: render_bill_pdf(make_bill()), lambda: render_bill_pdf(large_bill()),
+             lambda: render_bill_pdf(with_extras), lambda: _extras_pdf(_latin_extras(20)),
+             lambda: _extras_pdf(_latin_extras(200))]
+    for render in cases:
+        shared = render()
+        assert shared == render()                      # the cached path again
+        assert shared == _with_reportlabs_own_embedding(monkeypatch, render)
+    text = pdf_text(render_bill_pdf(with_extras))
+    assert "Nguyễn Thị Đào" in text
+    many = _latin_extras(200)
+    assert len(PdfReader(io.BytesIO(_extras_pdf(many))).pages[0]["/Resources"]["/Font"]) > 3
+    assert base_letters(many[:40]) in base_letters(pdf_text(_extras_pdf(many)))
+
+
+def test_every_bill_embeds_the_same_font_subset():
+    """Different payers, offices and amounts: the same embedded fonts (the seed subset)."""
+    def embedded(doc: BillDocument) -> list[bytes]:
+        reader = PdfReader(io.BytesIO(render_bill_pdf(doc)))
+        fonts_ = reader.pages[0]["/Resources"]["/Font"]
+        return sorted(font.get_object()["/FontDescriptor"]["/FontFile2"].get_data()
+                      for name, font in fonts_.items() if "Sarabun" in font["/BaseFont"])
+
+    first = embedded(make_bill())
+    assert len(first) == 2
+    assert embedded(large_bill()) == first
+    assert embedded(replace(make_bill(), payer_name="นายฐิติพงศ์ ญาณวุฒิ", office_code="1049",
+                            office_name="สำนักงานเขตฯ ฤๅษี ฦๅ ฃ ฅ ๏ ๚ ๛ ฿")) == first
 
 
 def test_watermark_is_printed():
