@@ -183,3 +183,38 @@ def test_payer_id_checksum_is_checked_by_the_service_too(db, clerk_actor):
     with pytest.raises(Invalid) as caught:
         bills.issue_bill(db, clerk_actor, new_bill(payer_id="0105556012342"), CONFIG)
     assert "payer_id" in caught.value.errors
+
+
+def test_a_returning_payer_is_found_by_id_from_the_newest_bill_of_the_office(db, clerk_actor,
+                                                                             make_user):
+    payer = "0105556012341"
+    bills.issue_bill(db, clerk_actor, new_bill(payer_name="บริษัท เดิม จำกัด", payer_id=payer,
+                                               payer_address="1 ถนนเก่า", payer_phone="053111111"),
+                     CONFIG, clock=at("2026-11-02T09:00:00+07:00"))
+    newest = bills.issue_bill(db, clerk_actor, new_bill(
+        payer_name="บริษัท ใหม่ จำกัด", payer_id=payer, payer_address="99 ถนนใหม่"),
+        CONFIG, clock=at("2026-11-20T09:00:00+07:00"))
+    # another office's newer bill for the same payer is not this clerk's to see
+    other = Actor.for_user(make_user(Role.CLERK, "5002"))
+    bills.issue_bill(db, other, new_bill(payer_name="ชื่อของอำเภออื่น", payer_id=payer),
+                     CONFIG, clock=at("2026-11-25T09:00:00+07:00"))
+
+    found = bills.find_payer(db, clerk_actor, "0-1055-56012-34-1")
+    assert (found.name, found.address, found.phone, found.last_ref1) == (
+        "บริษัท ใหม่ จำกัด", "99 ถนนใหม่", None, newest.ref1)
+    assert found.last_issued_at == newest.created_at
+    assert bills.find_payer(db, clerk_actor, "1103700012346") is None  # valid, never seen
+    assert bills.find_payer(db, other, payer).name == "ชื่อของอำเภออื่น"
+
+
+@pytest.mark.parametrize("payer_id", ["", "12345", "0105556012342", "01055560123410"])
+def test_finding_a_payer_needs_a_valid_id(db, clerk_actor, payer_id):
+    with pytest.raises(Invalid) as caught:
+        bills.find_payer(db, clerk_actor, payer_id)
+    assert "payer_id" in caught.value.errors
+
+
+def test_only_a_role_that_issues_bills_looks_payers_up(db, make_user):
+    executive = Actor.for_user(make_user(Role.EXECUTIVE, "00"))
+    with pytest.raises(Forbidden):
+        bills.find_payer(db, executive, "0105556012341")

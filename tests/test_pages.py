@@ -55,6 +55,25 @@ def test_counter_issues_a_bill_and_shows_it(clerk_client, db):
     assert "attachment" in pdf.headers["Content-Disposition"]
 
 
+def test_counter_finds_a_returning_payer_by_id(clerk_client):
+    assert issue(clerk_client, payer_address="9 หมู่ 2 ตำบลสุเทพ").status_code == 303
+    found = clerk_client.get("/bills/payer?payer_id=0105556012341")
+    assert found.status_code == 200
+    body = found.get_json()
+    assert body["found"] is True
+    assert (body["payer_name"], body["payer_address"]) == ("นายใจดี มีสุข", "9 หมู่ 2 ตำบลสุเทพ")
+    assert re.fullmatch(r"\d{15}", body["last_ref1"]) and re.search(r" \d\d$", body["last_issued"])
+    assert clerk_client.get("/bills/payer?payer_id=1103700012346").get_json() == {"found": False}
+    bad = clerk_client.get("/bills/payer?payer_id=0105556012342")
+    assert bad.status_code == 400
+    assert bad.get_json()["errors"] == {"payer_id": ["เลขประจำตัวประชาชนไม่ถูกต้อง"]}
+    page = clerk_client.get("/bills/new").get_data(as_text=True)
+    assert 'data-payer-url="/bills/payer"' in page
+    # the ID comes first and has the cursor: a returning payer's details follow from it
+    assert page.index('id="payer_id"') < page.index('id="payer_name"')
+    assert re.search(r'<input id="payer_id"[^>]*autofocus', page)
+
+
 def test_counter_errors_keep_what_was_typed_and_store_nothing(clerk_client, db):
     before = db.scalar(select(func.count()).select_from(Bill))
     response = issue(clerk_client, payer_name="", payer_id="0105556012342",

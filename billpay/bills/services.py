@@ -361,6 +361,37 @@ def search_bills(db: Session, actor: Actor, q: BillQuery) -> tuple[list[Bill], i
 
 
 @dataclass(frozen=True)
+class KnownPayer:
+    """A returning payer's details, from the newest bill with their 13-digit ID."""
+
+    payer_id: str
+    name: str
+    address: str | None
+    phone: str | None
+    last_ref1: str
+    last_issued_at: datetime
+
+
+def find_payer(db: Session, actor: Actor, payer_id: str) -> KnownPayer | None:
+    """The name, address and phone on the newest bill with this payer ID that the actor
+    may see (a clerk: their own office's bills), so the counter can fill them in for a
+    returning payer; None if there is none. The ID is checked first (13 digits, the
+    checksum); dashes and spaces are ignored."""
+    actor.require(Permission.BILL_ISSUE)
+    payer_id = (payer_id or "").replace("-", "").replace(" ", "").strip()
+    if not is_valid_thai_id(payer_id):
+        raise Invalid("เลขประจำตัวประชาชนไม่ถูกต้อง (ต้องเป็นตัวเลข 13 หลักและผลรวมตรวจสอบถูกต้อง)",
+                      {"payer_id": ["เลขประจำตัวประชาชนไม่ถูกต้อง"]})
+    bill = db.scalar(_scoped(actor).where(Bill.payer_id == payer_id)
+                     .order_by(Bill.created_at.desc(), Bill.id.desc()).limit(1))
+    if bill is None:
+        return None
+    return KnownPayer(payer_id=payer_id, name=bill.payer_name, address=bill.payer_address,
+                      phone=bill.payer_phone, last_ref1=bill.ref1,
+                      last_issued_at=bill.created_at)
+
+
+@dataclass(frozen=True)
 class BillCodes:
     barcode_data: str
     qr_payload: str

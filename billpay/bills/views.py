@@ -9,6 +9,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -25,6 +26,7 @@ from billpay.bills.models import BILL_STATUS_LABELS_TH, BillStatus
 from billpay.bills.schemas import BillIn
 from billpay.db import session
 from billpay.errors import Invalid
+from billpay.thaidate import thai_date
 from billpay.web.helpers import allow_same_origin_frame, date_arg, page_actor, requires
 
 bp = Blueprint("bills", __name__)
@@ -88,6 +90,25 @@ def create_bill():
         return _counter_page(data, exc.errors, exc.message, 422)
     flash(f"ออกใบแจ้งการชำระเงินเลขที่ {bill.ref1} แล้ว", "success")
     return redirect(url_for("bills.show_bill", ref1=bill.ref1, issued=1), code=303)
+
+
+@bp.get("/bills/payer")
+@requires(Permission.BILL_ISSUE)
+def find_payer():
+    """JSON for the counter page: a returning payer's name, address and phone by their
+    13-digit ID, from the newest bill of this office; ``{"found": false}`` for a new
+    payer (not a 404: a new payer is not an error, and is not audited as one)."""
+    try:
+        payer = bills.find_payer(session(), page_actor(), request.args.get("payer_id", ""))
+    except Invalid as exc:
+        return jsonify({"code": 400, "status": "Bad Request", "message": exc.message,
+                        "errors": exc.errors}), 400
+    if payer is None:
+        return jsonify({"found": False})
+    return jsonify({"found": True, "payer_id": payer.payer_id, "payer_name": payer.name,
+                    "payer_address": payer.address, "payer_phone": payer.phone,
+                    "last_ref1": payer.last_ref1,
+                    "last_issued": thai_date(payer.last_issued_at, short=True)})
 
 
 @bp.get("/bills")

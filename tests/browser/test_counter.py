@@ -11,8 +11,13 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from billpay.accounts.models import User
+from billpay.accounts.permissions import Actor
+from billpay.bills import services as bills
 from billpay.codes import validate_thai_id
+from billpay.db import get_database
 from tests.documents.pdfcheck import decode_codes, rasterise
 
 pytestmark = pytest.mark.browser
@@ -82,21 +87,23 @@ def test_issue_bill_by_keyboard_and_download_pdf(page, live_server, tmp_path):
     tab.keyboard.press("Enter")
 
     # The clerk lands on today's work; Enter again opens the counter with the cursor
-    # in the payer's name.
+    # in the payer's ID (read off the ID card first).
     tab.wait_for_url(re.compile(r"/$"))
     expect(tab.locator("#task-issued-today")).to_be_visible()
     page.shot("02-home")
     to_counter(tab)
-    name = tab.locator("#payer_name")
-    expect(name).to_be_focused()
+    expect(tab.locator("#payer_id")).to_be_focused()
     expect(tab.locator("h1")).to_have_text("ออกใบแจ้งการชำระเงิน")
     assert_sarabun_loaded(tab)
     page.shot("02-counter-empty")
 
-    tab.keyboard.type(PAYER_NAME)
-    tab.keyboard.press("Tab")
-    expect(tab.locator("#payer_id")).to_be_focused()
+    # A payer this office has never billed: Enter says so and goes on to the name.
     tab.keyboard.type(PAYER_ID)
+    tab.keyboard.press("Enter")
+    name = tab.locator("#payer_name")
+    expect(name).to_be_focused()
+    expect(tab.locator("#payer-found")).to_contain_text("ยังไม่เคยมีใบแจ้งของผู้ชำระรายนี้")
+    tab.keyboard.type(PAYER_NAME)
 
     # Row 1: type the code and leave the box; a fixed fee takes its amount from the
     # catalogue and cannot be overtyped.
@@ -165,6 +172,42 @@ def test_issue_bill_by_keyboard_and_download_pdf(page, live_server, tmp_path):
     assert any(text.endswith("\r270050") for text in barcodes), barcodes  # satang
     assert any("54072700.50" in payload for payload in qr), qr  # EMVCo tag 54: amount
 
+    errors = unexpected_errors(page)
+    assert errors == [], "\n".join(errors)
+
+
+def test_a_returning_payer_is_filled_in_from_their_id(page, live_server):
+    """The second bill for a payer: the ID alone brings back name, address and phone from
+    the office's newest bill for them, and Enter goes straight to the fee types."""
+    returning_id = "1103700012346"
+    with get_database(live_server.app).transaction() as db:
+        clerk = db.scalar(select(User).where(User.username == live_server.username))
+        earlier = bills.issue_bill(db, Actor.for_user(clerk), bills.NewBill(
+            payer_name="ห้างหุ้นส่วนจำกัด กลับมาอีก", payer_id=returning_id,
+            payer_address="12 หมู่ 3 ตำบลเชิงดอย", payer_phone="053123456",
+            items=[bills.NewBillItem("FA01", 1, None)]),
+            live_server.app.extensions["billpay.billing"]).ref1
+    tab = page.page
+    sign_in(tab, live_server)
+    tab.keyboard.press("Enter")
+    to_counter(tab)
+    expect(tab.locator("#payer_id")).to_be_focused()
+    tab.keyboard.type(f"{returning_id[0]}-{returning_id[1:5]}-{returning_id[5:10]}-"
+                      f"{returning_id[10:12]}-{returning_id[12]}")
+    tab.keyboard.press("Enter")
+    expect(tab.locator("#items-0-fee_type")).to_be_focused()
+    expect(tab.locator("#payer_name")).to_have_value("ห้างหุ้นส่วนจำกัด กลับมาอีก")
+    expect(tab.locator("#payer_address")).to_have_value("12 หมู่ 3 ตำบลเชิงดอย")
+    expect(tab.locator("#payer_phone")).to_have_value("053123456")
+    expect(tab.locator("#payer-found")).to_contain_text(earlier)
+    page.shot("12-counter-returning-payer")
+    tab.keyboard.type(FIXED_FEE)
+    tab.keyboard.press("Tab")
+    expect(tab.locator("#items-0-amount")).to_have_value("100.00")
+    tab.keyboard.press("Enter")
+    tab.wait_for_url(re.compile(r"/bills/\d{15}\?issued=1$"))
+    expect(tab.locator("main")).to_contain_text("ห้างหุ้นส่วนจำกัด กลับมาอีก")
+    assert tab.locator("#ref1").inner_text().strip() != earlier
     errors = unexpected_errors(page)
     assert errors == [], "\n".join(errors)
 

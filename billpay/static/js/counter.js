@@ -94,6 +94,77 @@
     copy.querySelector(".fee-type").focus();
   });
 
+  // A returning payer: their 13-digit ID finds the name, address and phone on the
+  // office's newest bill for them; only empty fields are filled, nothing is overwritten.
+  // Enter in the ID field looks them up and moves on (to the first fee type when found,
+  // else to the name) instead of submitting a bill without a name.
+  var payerId = document.getElementById("payer_id");
+  var payerName = document.getElementById("payer_name");
+  var payerNote = document.getElementById("payer-found");
+  var lookup = { id: null, promise: null };
+
+  function digits(text) { return (text || "").replace(/\D/g, ""); }
+
+  function note(text, kind) {
+    payerNote.textContent = text;
+    payerNote.classList.remove("found", "failed");
+    if (kind) { payerNote.classList.add(kind); }
+  }
+
+  function fillPayer(data) {
+    if (digits(payerId.value) !== data.payer_id) { return; }  // typed on meanwhile
+    [["payer_name", data.payer_name], ["payer_address", data.payer_address],
+     ["payer_phone", data.payer_phone]].forEach(function (pair) {
+      var input = document.getElementById(pair[0]);
+      if (input && pair[1] && !input.value.trim()) { input.value = pair[1]; }
+    });
+    note(form.dataset.payerFound.replace("{ref1}", data.last_ref1)
+         .replace("{date}", data.last_issued), "found");
+  }
+
+  function findPayer(id) {
+    if (lookup.id !== id) {
+      lookup.id = id;
+      lookup.promise = fetch(form.dataset.payerUrl + "?payer_id=" + encodeURIComponent(id), {
+        headers: { Accept: "application/json" }, credentials: "same-origin"
+      }).then(function (response) {
+        if (response.status !== 200 && response.status !== 400) { throw new Error(response.status); }
+        return response.json();
+      });
+      lookup.promise.then(function (data) {
+        if (data.found) { fillPayer(data); }
+        else if (data.message) { note(data.message, "failed"); }
+        else { note(form.dataset.payerNew, null); }
+      }, function () {
+        lookup.id = null;  // try again on the next key
+        note(form.dataset.payerFailed, "failed");
+      });
+    }
+    return lookup.promise;
+  }
+
+  function firstFeeType() {
+    var inputs = tbody.querySelectorAll(".fee-type");
+    for (var i = 0; i < inputs.length; i++) { if (!inputs[i].value.trim()) { return inputs[i]; } }
+    return inputs[0];
+  }
+
+  if (payerId && payerNote) {
+    payerId.addEventListener("input", function () {
+      var id = digits(payerId.value);
+      if (id.length === 13) { findPayer(id); }
+    });
+    payerId.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter") { return; }
+      event.preventDefault();
+      var id = digits(payerId.value);
+      if (id.length !== 13) { payerName.focus(); return; }
+      findPayer(id).then(function (data) {
+        (data.found && payerName.value.trim() ? firstFeeType() : payerName).focus();
+      }, function () { payerName.focus(); });
+    });
+  }
+
   var issue = document.getElementById("issue");
   form.addEventListener("submit", function () {
     issue.disabled = true;  // one bill per Enter, even on a double press
