@@ -208,6 +208,17 @@ class ReceiptQuery:
     status: str | None = None
     page: int = 1
     per_page: int = 50
+    sort: str = "number"  # a key of RECEIPT_SORTS, "-" first for descending
+
+
+# the orders the receipt list offers; "number" is the register's order
+RECEIPT_SORTS = {
+    "number": (Receipt.office_id, Receipt.fiscal_year, Receipt.series, Receipt.running),
+    "issued_at": (Receipt.issued_at,),
+    "payer_name": (Receipt.payer_name,),
+    "amount": (Receipt.amount,),
+    "status": (Receipt.status,),
+}
 
 
 def search_receipts(db: Session, actor: Actor, q: ReceiptQuery) -> tuple[list[Receipt], int]:
@@ -228,8 +239,10 @@ def search_receipts(db: Session, actor: Actor, q: ReceiptQuery) -> tuple[list[Re
         query = query.where(Receipt.issued_at >= day_start(q.date_from))
     if q.date_to:
         query = query.where(Receipt.issued_at < day_start(q.date_to + timedelta(days=1)))
-    return page_of(db, query.order_by(Receipt.office_id, Receipt.fiscal_year, Receipt.series,
-                                      Receipt.running, Receipt.id),
+    columns = RECEIPT_SORTS.get(q.sort.lstrip("-"), RECEIPT_SORTS["number"])
+    descending = q.sort.startswith("-")
+    order = [column.desc() if descending else column.asc() for column in columns]
+    return page_of(db, query.order_by(*order, Receipt.id.desc() if descending else Receipt.id),
                    page=q.page, per_page=q.per_page, max_per_page=500)
 
 

@@ -97,7 +97,8 @@ def list_receipts():
         date_to=date_arg(args, "date_to", errors),
         status=status,
         page=max(args.get("page", 1, type=int) or 1, 1),
-        per_page=min(max(args.get("per_page", 50, type=int) or 50, 1), 200))
+        per_page=min(max(args.get("per_page", 50, type=int) or 50, 1), 200),
+        sort=args.get("sort", "number"))
     db = session()
     rows, total = receipts.search_receipts(db, actor, query)
     pages = max((total + query.per_page - 1) // query.per_page, 1)

@@ -708,6 +708,12 @@ class ExceptionQuery:
     date_to: date | None = None
     page: int = 1
     per_page: int = 50
+    sort: str = "paid_at"  # a key of EXCEPTION_SORTS, "-" first for descending
+
+
+# the orders the exceptions queue offers; oldest payment first by default
+EXCEPTION_SORTS = {"paid_at": BankLine.paid_at, "bank_code": BankLine.bank_code,
+                   "amount": BankLine.amount, "reason": SettlementException.reason}
 
 
 def search_exceptions(db: Session, actor: Actor,
@@ -729,5 +735,9 @@ def search_exceptions(db: Session, actor: Actor,
         query = query.where(BankLine.paid_at >= day_start(q.date_from))
     if q.date_to:
         query = query.where(BankLine.paid_at < day_start(q.date_to + timedelta(days=1)))
-    return page_of(db, query.order_by(BankLine.paid_at, SettlementException.id),
-                   page=q.page, per_page=q.per_page)
+    column = EXCEPTION_SORTS.get(q.sort.lstrip("-"), BankLine.paid_at)
+    if q.sort.startswith("-"):
+        order = (column.desc(), SettlementException.id.desc())
+    else:
+        order = (column.asc(), SettlementException.id.asc())
+    return page_of(db, query.order_by(*order), page=q.page, per_page=q.per_page)

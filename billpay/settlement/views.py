@@ -292,7 +292,8 @@ def exceptions():
         office_code=args.get("office", "").strip() or None,
         bank_code=bank or None,
         date_from=dates("date_from"), date_to=dates("date_to"),
-        page=max(args.get("page", 1, type=int) or 1, 1), per_page=50)
+        page=max(args.get("page", 1, type=int) or 1, 1), per_page=50,
+        sort=args.get("sort", "paid_at"))
     db = session()
     rows, total = search_exceptions(db, page_actor(), query)
     offices = reconcile.offices_by_id(db, (e.office_id for e in rows))

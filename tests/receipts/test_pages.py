@@ -156,6 +156,23 @@ def test_list_filters_and_thai_dates(clerk_client, paid):
         clerk_client.get(f"/receipts?date_from={be}&date_to={be}"))
 
 
+def test_list_sorts_by_number_amount_and_back(clerk_client, paid):
+    small, large, middle = paid("120.00"), paid("980.00"), paid("450.00")
+
+    def order(query: str) -> list[int]:
+        page = text_of(clerk_client.get(f"/receipts{query}"))
+        return [int(n) for n in re.findall(r'href="/receipts/(\d+)"', page)
+                if int(n) in {small.id, large.id, middle.id}]
+
+    assert order("") == [small.id, large.id, middle.id]           # the register's order
+    assert order("?sort=-amount") == [large.id, middle.id, small.id]
+    assert order("?sort=amount") == [small.id, middle.id, large.id]
+    assert order("?sort=-number") == [middle.id, large.id, small.id]
+    # the heading in use shows its direction and offers the other one
+    page = text_of(clerk_client.get("/receipts?sort=-amount"))
+    assert "sort=amount" in page and "▼" in page
+
+
 # -- cancellation, the register and its exports --------------------------------------------
 
 def test_cancellation_request_approval_and_the_register(clerk_client, signed_in, head, db,

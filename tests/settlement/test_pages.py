@@ -365,6 +365,20 @@ def test_exceptions_list_filters(finance_client, db, queue):
     assert "ปีต้องเป็นปีพุทธศักราช" in bad and 'value="1/1/2026"' in bad
 
 
+def test_exceptions_list_sorts(finance_client, db, queue):
+    short_id = str(exception_id(db, "amount_short"))      # 200.00, SCB, 23 Nov
+    unknown_id = str(exception_id(db, "unknown_ref1"))    # 250.00, KTB, 22 Nov
+    reversal_id = str(exception_id(db, "reversal_unmatched"))  # 80.00, KTB, 22 Nov
+    assert rows(finance_client)[-1] == short_id           # oldest payment first
+    assert rows(finance_client, "?sort=-paid_at")[0] == short_id
+    assert rows(finance_client, "?sort=amount") == [reversal_id, short_id, unknown_id]
+    assert rows(finance_client, "?sort=-amount") == [unknown_id, short_id, reversal_id]
+    assert rows(finance_client, "?sort=-bank_code")[0] == short_id   # 014 after 006
+    assert rows(finance_client, "?sort=nonsense")[-1] == short_id   # an unknown key: default
+    page = text(finance_client.get("/settlement/exceptions?sort=-amount&reason=unknown_ref1"))
+    assert "sort=amount" in page and "reason=unknown_ref1" in page  # the filter stays
+
+
 def test_exceptions_list_pages(finance_client, db, issue):
     lines = [pay(make_ref1(1, "9999", 2569, 5000 + i), "10.00", minute=i % 60,
                  teller=f"{i:04d}") for i in range(55)]
