@@ -159,6 +159,14 @@ def _check_production(settings: dict[str, Any]) -> None:
         )
     if not settings.get("DATABASE_URL"):
         raise ConfigError("BILLPAY_ENV=production needs BILLPAY_DATABASE_URL (PostgreSQL)")
+    # Allowed (a single-process trial server can run so), but said where it is read.
+    if settings["DATABASE_URL"].startswith("sqlite"):
+        log.warning("production on SQLite: one writer at a time, one machine; "
+                    "set BILLPAY_DATABASE_URL=postgresql+psycopg://...")
+    if settings["RATELIMIT_STORAGE_URL"].startswith("memory://"):
+        log.warning("rate limits counted in memory, per process: with several gunicorn "
+                    "workers or servers each counts alone; set "
+                    "BILLPAY_RATELIMIT_STORAGE_URL=redis://...")
 
 
 def _init_login(app: Flask) -> None:

@@ -23,6 +23,20 @@ def test_production_starts_with_a_real_secret(tmp_path):
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
+def test_production_warns_of_per_process_state(tmp_path, caplog):
+    create_app({"ENV": "production", "SECRET_KEY": "s" * 48,
+                "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"})
+    warned = " ".join(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    assert "BILLPAY_DATABASE_URL=postgresql" in warned
+    assert "BILLPAY_RATELIMIT_STORAGE_URL=redis" in warned
+    caplog.clear()
+    create_app({"ENV": "production", "SECRET_KEY": "s" * 48,
+                "DATABASE_URL": f"sqlite:///{tmp_path}/y.sqlite3",
+                "RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379/15"})
+    warned = " ".join(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    assert "RATELIMIT" not in warned
+
+
 def test_invalid_biller_id_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="biller ID"):
         create_app({"BILLER_ID": "099999999999990", "DATABASE_URL": f"sqlite:///{tmp_path}/x"})
